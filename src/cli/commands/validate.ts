@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../command-context.js';
+
+// Placeholder registration: the command's implementation lands with its issue.
+export function registerValidateCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command('validate')
+    .description('(not implemented yet)')
+    .action(() => {
+      process.stderr.write('esdb-linker validate: not implemented yet\n');
+      ctx.setExitCode(1);
+    });
+}
