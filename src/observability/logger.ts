@@ -1,5 +1,7 @@
-import pino, { type Logger, type LoggerOptions } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import { redactText } from '../shared/redact.js';
+import { redactValue } from './redact-value.js';
 
 export type LogFormat = 'json' | 'pretty' | 'auto';
 
@@ -14,45 +16,74 @@ export interface LoggerSettings {
 }
 
 /**
- * The daemon's root logger. Credentials never reach a log line: every string message and every
- * serialized error is passed through `redactText`, so a connection string inside an error message from
- * a library is masked too.
+ * The daemon's root logger: one JSON object per line (level as a label, ISO time), or colourised
+ * human-readable lines on a terminal. Links log through `logger.child({ link })`, so every line of a
+ * link names it.
+ *
+ * Credentials never reach a log line, in three layers:
+ * 1. every logged object is deep-copied through `redactValue`: secret-named keys (`password`, `token`,
+ *    `authorization`, ...) are censored and `connectionString` values masked at any depth, Errors included;
+ * 2. `err` is serialized by the same pass (message, stack, own fields, cause chain);
+ * 3. every finished line goes through `redactText` before it is written, which catches what the first
+ *    two cannot see: child bindings, interpolated message arguments, and strings in odd places.
  */
 export function createLogger(settings: LoggerSettings = {}): Logger {
   const destination = settings.destination ?? 1;
-  const isTty = typeof destination === 'number' ? process.stdout.isTTY === true && destination === 1 : false;
   const format = settings.format ?? 'auto';
-  const pretty = format === 'pretty' || (format === 'auto' && isTty);
+  const pretty = format === 'pretty' || (format === 'auto' && isTerminal(destination));
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
-    base: settings.base ?? null,
+    base: settings.base ? (redactValue(settings.base) as Record<string, unknown>) : null,
     timestamp: pino.stdTimeFunctions.isoTime,
-    hooks: {
-      logMethod(args, method) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
-      },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (obj) => redactValue(obj) as Record<string, unknown>,
     },
     serializers: {
-      err: (err: unknown) => {
-        const s = pino.stdSerializers.err(err as Error);
-        return { ...s, message: redactText(String(s.message)), stack: s.stack ? redactText(s.stack) : s.stack };
-      },
+      // The object was already redacted (and Errors flattened) by formatters.log, which pino runs first.
+      err: (err: unknown) => err,
     },
   };
-  if (pretty) {
-    return pino(
-      options,
-      pino.transport({
-        target: 'pino-pretty',
-        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', destination: 1 },
-      }),
-    );
-  }
-  const stream = typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination;
-  return pino(options, stream);
+  const sink = openSink(destination);
+  return pino(options, redactingStream(sink, pretty ? prettyLines(isTerminal(destination)) : (line) => line));
 }
 
 /** A logger that drops everything: for library use and tests that do not read logs. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
+}
+
+interface Sink {
+  write(chunk: string): unknown;
+  flush?(cb?: (err?: Error) => void): void;
+}
+
+function openSink(destination: NodeJS.WritableStream | number): Sink {
+  // Synchronous writes to a file descriptor: lines written right before process.exit are not lost.
+  return typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination;
+}
+
+function isTerminal(destination: NodeJS.WritableStream | number): boolean {
+  if (destination === 1) return process.stdout.isTTY === true;
+  if (destination === 2) return process.stderr.isTTY === true;
+  if (typeof destination === 'number') return false;
+  return (destination as { isTTY?: boolean }).isTTY === true;
+}
+
+function prettyLines(colorize: boolean): (line: string) => string {
+  return prettyFactory({
+    colorize,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
+}
+
+function redactingStream(sink: Sink, render: (line: string) => string): DestinationStream {
+  return {
+    write(line: string) {
+      sink.write(render(redactText(line)));
+    },
+    // pino calls flush() on logger.flush(); forward it so a caller can wait for buffered lines.
+    ...(sink.flush ? { flush: (cb?: (err?: Error) => void) => sink.flush?.(cb) } : {}),
+  } as DestinationStream;
 }

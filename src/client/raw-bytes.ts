@@ -1,0 +1,139 @@
+import { createRequire } from 'node:module';
+import type { EventData, EventType, RecordedEvent } from '@eventstore/db-client';
+import { LinkerError } from '../shared/errors.js';
+
+/**
+ * Byte-exact event payloads through `@eventstore/db-client` 6.2.1.
+ *
+ * Why: the client JSON.parses `application/json` data on reads and JSON.stringifies it on writes, which
+ * changes the bytes (whitespace, key order of duplicates, numbers beyond 2^53 such as `$tb` =
+ * long.MaxValue in soft-delete metadata). A replica must keep the bytes. The client is pinned to 6.2.1
+ * and ships no `exports` map, so we hook two internal seams, checked at install time:
+ *  - reads: `convertGrpcRecord` (called through its module's `exports`) gets the raw data and metadata
+ *    attached under a symbol;
+ *  - writes: the generated `ProposedMessage.setData` swaps a placeholder token that the client's
+ *    JSON.stringify produced for the raw bytes registered under that token.
+ * Metadata needs no hook: the client passes a plain `Uint8Array` through untouched.
+ */
+const require = createRequire(import.meta.url);
+const RAW = Symbol.for('esdb-linker.raw-bytes');
+const TOKEN_PREFIX = '\u0000esdbl-raw:';
+// JSON.stringify escapes U+0000, so the serialized token text starts with this:
+const SERIALIZED_PREFIX = JSON.stringify(TOKEN_PREFIX).slice(0, -1);
+const MAX_TOKEN_BASE64 = 96;
+
+export interface RawBytes {
+  data: Uint8Array;
+  metadata: Uint8Array;
+}
+
+interface GrpcRecordLike {
+  getData_asU8(): Uint8Array;
+  getCustomMetadata_asU8(): Uint8Array;
+}
+
+interface ProposedMessageClass {
+  prototype: { setData(value: string | Uint8Array): unknown };
+}
+
+const pending = new Map<string, Uint8Array>();
+// Tokens die with their EventData: a retried append reuses the same objects, so consumption cannot free them.
+const cleanup = new FinalizationRegistry<string>((token) => pending.delete(token));
+let counter = 0;
+let installed = false;
+
+function incompatible(what: string): LinkerError {
+  return new LinkerError(
+    'ESDBL_CLIENT_INCOMPATIBLE',
+    `@eventstore/db-client internals changed (${what}); esdb-linker needs version 6.2.1 for byte-exact copies`,
+  );
+}
+
+/** Installs the hooks once per process. Safe to call many times. */
+export function installRawBytes(): void {
+  if (installed) return;
+  const conv = require('@eventstore/db-client/dist/utils/convertGrpcEvent.js') as {
+    convertGrpcRecord?: (record: GrpcRecordLike) => object;
+  };
+  const original = conv.convertGrpcRecord;
+  if (typeof original !== 'function') throw incompatible('convertGrpcRecord not found');
+  conv.convertGrpcRecord = (record: GrpcRecordLike) => {
+    const converted = original(record);
+    Object.defineProperty(converted, RAW, {
+      value: { data: record.getData_asU8(), metadata: record.getCustomMetadata_asU8() } satisfies RawBytes,
+      enumerable: false,
+    });
+    return converted;
+  };
+
+  const pb = require('@eventstore/db-client/generated/streams_pb.js') as {
+    AppendReq?: { ProposedMessage?: ProposedMessageClass };
+    BatchAppendReq?: { ProposedMessage?: ProposedMessageClass };
+  };
+  for (const cls of [pb.AppendReq?.ProposedMessage, pb.BatchAppendReq?.ProposedMessage]) {
+    if (!cls || typeof cls.prototype.setData !== 'function') throw incompatible('ProposedMessage.setData not found');
+    const setData = cls.prototype.setData;
+    cls.prototype.setData = function (value: string | Uint8Array) {
+      if (typeof value === 'string' && pending.size > 0 && value.length <= MAX_TOKEN_BASE64) {
+        const text = Buffer.from(value, 'base64').toString('utf8');
+        if (text.startsWith(SERIALIZED_PREFIX)) {
+          const raw = pending.get(JSON.parse(text) as string);
+          if (raw) return setData.call(this, raw);
+        }
+      }
+      return setData.call(this, value);
+    };
+  }
+  installed = true;
+}
+
+/** The exact data and metadata bytes of an event read through a client after `installRawBytes()`. */
+export function rawBytesOf(event: RecordedEvent | EventType): RawBytes {
+  const raw = (event as unknown as Record<symbol, RawBytes | undefined>)[RAW];
+  if (!raw)
+    throw new LinkerError(
+      'ESDBL_CLIENT_RAW_BYTES_MISSING',
+      'raw event bytes unavailable: call installRawBytes() before reading',
+    );
+  return raw;
+}
+
+function plainUint8Array(bytes: Uint8Array): Uint8Array {
+  // The client only passes metadata through untouched when `constructor === Uint8Array` (a Buffer is not).
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export interface RawEventInput {
+  id: string;
+  type: string;
+  contentType: 'application/json' | 'application/octet-stream';
+  data: Uint8Array;
+  /** Empty or absent = no metadata. */
+  metadata?: Uint8Array;
+}
+
+/** An EventData whose data and metadata reach the server byte for byte, whatever the content type. */
+export function rawEvent(input: RawEventInput): EventData {
+  installRawBytes();
+  const metadata = input.metadata && input.metadata.length > 0 ? plainUint8Array(input.metadata) : undefined;
+  if (input.contentType === 'application/octet-stream') {
+    return {
+      id: input.id,
+      type: input.type,
+      contentType: input.contentType,
+      data: plainUint8Array(input.data),
+      metadata,
+    } as EventData;
+  }
+  const token = `${TOKEN_PREFIX}${(counter++).toString(36)}`;
+  pending.set(token, plainUint8Array(input.data));
+  const event = {
+    id: input.id,
+    type: input.type,
+    contentType: input.contentType,
+    data: token,
+    metadata,
+  } as unknown as EventData;
+  cleanup.register(event, token);
+  return event;
+}
