@@ -123,7 +123,7 @@ export function rawEvent(input: RawEventInput): EventData {
       contentType: input.contentType,
       data: plainUint8Array(input.data),
       metadata,
-    } as EventData;
+    };
   }
   const token = `${TOKEN_PREFIX}${(counter++).toString(36)}`;
   pending.set(token, plainUint8Array(input.data));
