@@ -11,7 +11,8 @@ export function formatProblem(problem: ConfigProblem, sourceName?: string): stri
   let where = '';
   if (sourceName !== undefined) {
     where = sourceName;
-    if (problem.line !== undefined) where += `:${problem.line}${problem.column === undefined ? '' : `:${problem.column}`}`;
+    if (problem.line !== undefined)
+      where += `:${problem.line}${problem.column === undefined ? '' : `:${problem.column}`}`;
     where += ': ';
   } else if (problem.line !== undefined) {
     where = `line ${problem.line}${problem.column === undefined ? '' : `, column ${problem.column}`}: `;
@@ -27,12 +28,16 @@ export class ConfigError extends LinkerError {
     problems: readonly ConfigProblem[],
     options: { sourceName?: string; code?: string; cause?: unknown } = {},
   ) {
+    const code = options.code ?? CONFIG_INVALID;
     const head =
       options.sourceName === undefined
         ? `invalid config (${plural(problems.length, 'problem')})`
         : `invalid config ${options.sourceName} (${plural(problems.length, 'problem')})`;
     const lines = problems.map((p) => `  ${formatProblem(p, options.sourceName)}`);
-    super(options.code ?? CONFIG_INVALID, [head, ...lines].join('\n'), {
+    // An unreadable file is one plain sentence ("cannot read config file ..."), not a list of problems.
+    const message =
+      code === CONFIG_INVALID ? [head, ...lines].join('\n') : problems.map((p) => formatProblem(p)).join('\n');
+    super(code, message, {
       cause: options.cause,
       details: { problems: problems.map((p) => ({ ...p })) },
     });

@@ -86,7 +86,12 @@ class JsonParser {
       const child = newLocationNode(this.pos, keyOffset);
       loc.children.set(key, child);
       // defineProperty, not assignment: a "__proto__" key must stay data, not change the prototype.
-      Object.defineProperty(out, key, { value: this.parseValue(child), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: this.parseValue(child),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       this.skipWhitespace();
       const next = this.text[this.pos];
       if (next === ',') {

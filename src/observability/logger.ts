@@ -1,6 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import { redactText } from '../shared/redact.js';
 import { redactValue } from './redact-value.js';
 
 export type LogFormat = 'json' | 'pretty' | 'auto';
@@ -24,7 +23,7 @@ export interface LoggerSettings {
  * 1. every logged object is deep-copied through `redactValue`: secret-named keys (`password`, `token`,
  *    `authorization`, ...) are censored and `connectionString` values masked at any depth, Errors included;
  * 2. `err` is serialized by the same pass (message, stack, own fields, cause chain);
- * 3. every finished line goes through `redactText` before it is written, which catches what the first
+ * 3. every finished JSON line goes through `redactJsonLine` before it is written, which catches what the first
  *    two cannot see: child bindings, interpolated message arguments, and strings in odd places.
  */
 export function createLogger(settings: LoggerSettings = {}): Logger {
@@ -78,12 +77,24 @@ function prettyLines(colorize: boolean): (line: string) => string {
   });
 }
 
+/**
+ * `scheme://user:pass@` inside a serialized JSON line. The user info may hold JSON escapes (`\"`, `\\`)
+ * but never crosses an unescaped quote, so a mask cannot swallow the end of one string and the start of
+ * the next (`"http://h:1","email":"a@b"` stays intact and the line stays valid JSON).
+ */
+const CREDENTIALS_IN_JSON = /([a-z][a-z0-9+.-]*:\/\/)((?:[^@/\s?#"\\]|\\.)*)@/gi;
+
+export function redactJsonLine(line: string): string {
+  return line.replace(CREDENTIALS_IN_JSON, (_m, scheme: string) => `${scheme}***:***@`);
+}
+
 function redactingStream(sink: Sink, render: (line: string) => string): DestinationStream {
-  return {
+  const stream: DestinationStream & { flush?: (cb?: (err?: Error) => void) => void } = {
     write(line: string) {
-      sink.write(render(redactText(line)));
+      sink.write(render(redactJsonLine(line)));
     },
-    // pino calls flush() on logger.flush(); forward it so a caller can wait for buffered lines.
-    ...(sink.flush ? { flush: (cb?: (err?: Error) => void) => sink.flush?.(cb) } : {}),
-  } as DestinationStream;
+  };
+  // pino calls flush() on logger.flush(); forward it so a caller can wait for buffered lines.
+  if (sink.flush) stream.flush = (cb) => sink.flush?.(cb);
+  return stream;
 }

@@ -11,8 +11,6 @@ export const LINK_STATES: readonly LinkState[] = ['idle', 'starting', 'running',
 
 /** 1 ms .. 10 s: a loopback append takes about a millisecond, a congested cluster seconds. */
 export const APPEND_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-/** Events per append, up to well past the default maximum batch (500). */
-export const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
 
 export interface MetricsOptions {
   /** Where the metrics are registered. @defaultValue a new Registry (never prom-client's global one) */
@@ -125,15 +123,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const batchSize = new Gauge({
     name: `${METRIC_PREFIX}batch_size_events`,
-    help: 'Events in the most recent append: the adaptive batch tuner current choice.',
+    help: 'Batch size the adaptive tuner currently chooses (the fixed size when adaptive batching is off).',
     labelNames: LINK_LABELS,
-    registers,
-  });
-  const batchSizes = new Histogram({
-    name: `${METRIC_PREFIX}append_batch_events`,
-    help: 'Distribution of events per append.',
-    labelNames: LINK_LABELS,
-    buckets: BATCH_SIZE_BUCKETS,
     registers,
   });
   const bufferEvents = new Gauge({
@@ -248,7 +239,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       },
       batchSize(events) {
         batchSize.set(bound, events);
-        batchSizes.observe(bound, events);
       },
       bufferFill(events, bytes) {
         bufferEvents.set(bound, events);

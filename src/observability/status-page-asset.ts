@@ -19,7 +19,12 @@ export async function loadStatusPage(url: URL = STATUS_PAGE_URL): Promise<Status
   const text = html.toString('utf8');
   const hashes = (tag: 'script' | 'style'): string =>
     [...text.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))]
-      .map((m) => `'sha256-${createHash('sha256').update(m[1] ?? '', 'utf8').digest('base64')}'`)
+      .map(
+        (m) =>
+          `'sha256-${createHash('sha256')
+            .update(m[1] ?? '', 'utf8')
+            .digest('base64')}'`,
+      )
       .join(' ');
   const contentSecurityPolicy = [
     "default-src 'none'",

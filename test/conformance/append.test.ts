@@ -90,8 +90,14 @@ for (const variant of SERVER_VARIANTS) {
     test('expected revision forms that succeed: any, stream_exists, the current revision', async (t) => {
       const client = (await openTarget(t, variant)).client();
       const stream = uniqueStream('append');
-      assert.equal((await client.appendToStream(stream, events(1), { expectedRevision: ANY })).nextExpectedRevision, 0n);
-      assert.equal((await client.appendToStream(stream, events(1), { expectedRevision: ANY })).nextExpectedRevision, 1n);
+      assert.equal(
+        (await client.appendToStream(stream, events(1), { expectedRevision: ANY })).nextExpectedRevision,
+        0n,
+      );
+      assert.equal(
+        (await client.appendToStream(stream, events(1), { expectedRevision: ANY })).nextExpectedRevision,
+        1n,
+      );
       const exists = await client.appendToStream(stream, events(2), { expectedRevision: STREAM_EXISTS });
       assert.equal(exists.nextExpectedRevision, 3n);
       const exact = await client.appendToStream(stream, events(1), { expectedRevision: 3n });
@@ -181,7 +187,10 @@ for (const variant of SERVER_VARIANTS) {
       const exists = await client.appendToStream(stream, batch, { expectedRevision: STREAM_EXISTS });
       assert.equal(exists.nextExpectedRevision, 2n);
       // A suffix that was already written is recognised too.
-      assert.equal((await client.appendToStream(stream, batch.slice(1), { expectedRevision: ANY })).nextExpectedRevision, 2n);
+      assert.equal(
+        (await client.appendToStream(stream, batch.slice(1), { expectedRevision: ANY })).nextExpectedRevision,
+        2n,
+      );
       assert.deepEqual(await revisions(client, stream), [0n, 1n, 2n]);
     });
 
@@ -219,7 +228,10 @@ for (const variant of SERVER_VARIANTS) {
         actualVersion: 2n,
       });
       // With `any`: the first id is known, a later one is not ("corrupted idempotency").
-      const err = await rejection(client.appendToStream(stream, [batch[2]!, ...events(1)], { expectedRevision: ANY }), 'append');
+      const err = await rejection(
+        client.appendToStream(stream, [batch[2]!, ...events(1)], { expectedRevision: ANY }),
+        'append',
+      );
       assert.ok(err instanceof WrongExpectedVersionError, `expected WrongExpectedVersionError, got ${String(err)}`);
       assert.deepEqual(await revisions(client, stream), [0n, 1n, 2n]);
     });
@@ -233,8 +245,7 @@ for (const variant of SERVER_VARIANTS) {
         expectedVersion: 0n,
         actualVersion: 2n,
       });
-      const same = await client.appendToStream(stream, [], { expectedRevision: 2n });
-      assert.equal(same.nextExpectedRevision, 2n);
+      assert.deepEqual(await revisions(client, stream), [0n, 1n, 2n]);
     });
 
     test('binary events round-trip byte for byte, with JSON metadata', async (t) => {
@@ -248,10 +259,18 @@ for (const variant of SERVER_VARIANTS) {
       const [first, second] = await collect(client.readStream(stream));
       assert.equal(first!.event!.isJson, false);
       assert.equal(first!.event!.id, written.id);
-      assert.deepEqual(Buffer.from(first!.event!.data as Uint8Array), Buffer.from(bytes));
+      assert.deepEqual(Buffer.from(first!.event!.data), Buffer.from(bytes));
       assert.deepEqual(first!.event!.metadata, { kind: 'bin' });
       assert.equal((second!.event!.data as Uint8Array).length, 0);
     });
+
+    test(
+      'an event without a type or content-type is rejected with INVALID_ARGUMENT (missing-required-metadata-property)',
+      {
+        skip: 'the public client always sends both `type` and `content-type`, so this request cannot be made through it',
+      },
+      () => undefined,
+    );
 
     test('an append over 1 MiB fails with MaxAppendSizeExceededError and writes nothing', async (t) => {
       const client = (await openTarget(t, variant)).client();
@@ -292,7 +311,9 @@ for (const variant of SERVER_VARIANTS) {
           assert.equal(r.value.nextExpectedRevision, BigInt((i % 4) + 1));
         }
       });
-      const last = await collect(client.readStream(streams[1]!, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
+      const last = await collect(
+        client.readStream(streams[1]!, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }),
+      );
       assert.equal(last[0]!.event!.revision, 2n);
     });
   });

@@ -2,7 +2,7 @@
 // return cancels the call and loses later checkpoints), so tests can assert on the sequence afterwards.
 import type { Readable } from 'node:stream';
 import type { Position } from '@eventstore/db-client';
-import { waitUntil } from './conformance-target.js';
+import { waitUntil } from './conformance-server.js';
 
 export type SubscriptionItem<E> =
   | { readonly kind: 'event'; readonly event: E }
@@ -13,6 +13,7 @@ export class SubscriptionRecorder<E> {
   readonly items: SubscriptionItem<E>[] = [];
   error: unknown = undefined;
   ended = false;
+  confirmed = false;
 
   /** Pass as a filter's `checkpointReached`. */
   readonly checkpointReached = (_sub: unknown, position: Position): void => {
@@ -21,6 +22,9 @@ export class SubscriptionRecorder<E> {
 
   attach<S extends Readable>(subscription: S): S {
     subscription.on('data', (event: E) => this.items.push({ kind: 'event', event }));
+    subscription.on('confirmation', () => {
+      this.confirmed = true;
+    });
     subscription.on('caughtUp', () => this.items.push({ kind: 'caughtUp' }));
     subscription.on('error', (err: unknown) => {
       this.error = err;
@@ -50,7 +54,8 @@ export class SubscriptionRecorder<E> {
   async waitFor(check: (recorder: this) => boolean, what: string, timeoutMs?: number): Promise<void> {
     await waitUntil(
       () => {
-        if (this.error !== undefined) throw new Error(`subscription failed while waiting for ${what}`, { cause: this.error });
+        if (this.error !== undefined)
+          throw new Error(`subscription failed while waiting for ${what}`, { cause: this.error });
         return check(this);
       },
       what,

@@ -1,13 +1,79 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { createLogger } from '../../observability/logger.js';
+import { startEmulator } from '../../emulator/index.js';
 import type { CommandContext } from '../command-context.js';
 
-// Placeholder registration: the command's implementation lands with its issue.
+interface EmulatorFlags {
+  host: string;
+  port: number;
+  data?: string;
+  batchAppend: boolean;
+  logLevel: string;
+}
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`port must be an integer from 0 to 65535, got '${value}'.`);
+  const port = Number(value);
+  if (port > 65535) throw new InvalidArgumentError(`port must be an integer from 0 to 65535, got '${value}'.`);
+  return port;
+}
+
+function parseHost(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('host must not be empty.');
+  return value;
+}
+
+/**
+ * `esdb-linker emulator`: runs the EventStoreDB-compatible test server until SIGINT/SIGTERM. When ready it
+ * prints exactly one line on stdout holding the connection string (scripts wait for it).
+ */
 export function registerEmulatorCommand(program: Command, ctx: CommandContext): void {
   program
     .command('emulator')
-    .description('(not implemented yet)')
-    .action(() => {
-      process.stderr.write('esdb-linker emulator: not implemented yet\n');
-      ctx.setExitCode(1);
+    .description('Run the EventStoreDB-compatible emulator (insecure gRPC, for tests and demos).')
+    .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 2113)
+    .option('--data <dir>', 'directory for the append-only log (memory only when omitted)')
+    .option('--no-batch-append', 'do not advertise BatchAppend (clients fall back to Append)')
+    .option('--log-level <level>', 'log level for stderr', 'warn')
+    .action(async (flags: EmulatorFlags) => {
+      const logger = createLogger({ level: flags.logLevel, destination: 2, format: 'json' });
+      // Signal handlers go in before anything is printed, so a signal right after the ready line is never lost.
+      let signalled!: () => void;
+      const stopRequested = new Promise<void>((resolve) => {
+        signalled = resolve;
+      });
+      const onSignal = (): void => signalled();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let exitCode = 0;
+      try {
+        let emulator;
+        try {
+          emulator = await startEmulator({
+            host: flags.host,
+            port: flags.port,
+            dataDir: flags.data,
+            batchAppend: flags.batchAppend,
+            logger,
+          });
+        } catch (err) {
+          process.stderr.write(`esdb-linker emulator: ${(err as Error).message}\n`);
+          ctx.setExitCode(1);
+          return;
+        }
+        process.stdout.write(`emulator ready: ${emulator.connectionString}\n`);
+        await stopRequested;
+        try {
+          await emulator.stop();
+        } catch (err) {
+          process.stderr.write(`esdb-linker emulator: stop failed: ${(err as Error).message}\n`);
+          exitCode = 1;
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      ctx.setExitCode(exitCode);
     });
 }

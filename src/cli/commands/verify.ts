@@ -1,13 +1,173 @@
+import { EventStoreDBClient } from '@eventstore/db-client';
 import type { Command } from 'commander';
+import { checkConnectionString } from '../../config/connection-string.js';
+import { redactConnectionString } from '../../shared/redact.js';
+import { abortOnSignals, collectRepeated, positiveIntegerOption } from '../../tools/cli-options.js';
+import { loadLinkTarget } from '../../tools/link-target.js';
+import { reportToolError } from '../../tools/report-tool-error.js';
+import { TOOL_EXIT_DIFFERENT, TOOL_EXIT_OK, TOOL_EXIT_USAGE } from '../../tools/tool-exit-codes.js';
+import { formatVerifyText, verifyJson } from '../../tools/verify-report.js';
+import { compareNodes } from '../../verify/compare-nodes.js';
+import type { CompareOptions } from '../../verify/compare-types.js';
 import type { CommandContext } from '../command-context.js';
 
-// Placeholder registration: the command's implementation lands with its issue.
+interface VerifyFlags {
+  origin?: string;
+  destination?: string;
+  config?: string;
+  link?: string;
+  includePrefix?: string[];
+  excludePrefix?: string[];
+  includeRegex?: string;
+  excludeRegex?: string;
+  streamPrefix?: string;
+  concurrency?: number;
+  maxDifferences?: number;
+  strictMetadata?: boolean;
+  json?: boolean;
+}
+
+interface VerifyPlan {
+  origin: { label: string; connectionString: string };
+  destination: { label: string; connectionString: string };
+  options: CompareOptions;
+  warnings: string[];
+}
+
 export function registerVerifyCommand(program: Command, ctx: CommandContext): void {
   program
     .command('verify')
-    .description('(not implemented yet)')
-    .action(() => {
-      process.stderr.write('esdb-linker verify: not implemented yet\n');
-      ctx.setExitCode(1);
+    .description('Compare two nodes stream by stream (events, bytes, metadata, deletes) and report the differences')
+    .option('--origin <connection-string>', 'the node copied from')
+    .option('--destination <connection-string>', 'the node copied to')
+    .option('-c, --config <file>', "take both nodes, the stream prefix and the filters from a config's link")
+    .option('--link <name>', 'with --config: the link to verify')
+    .option('--include-prefix <prefix>', 'compare only streams starting with this (repeatable)', collectRepeated)
+    .option('--exclude-prefix <prefix>', 'skip streams starting with this (repeatable)', collectRepeated)
+    .option('--include-regex <regex>', 'compare only streams matching this regex')
+    .option('--exclude-regex <regex>', 'skip streams matching this regex')
+    .option('--stream-prefix <prefix>', 'the destination holds origin stream S as <prefix>S (fan-in links)')
+    .option('--concurrency <n>', 'streams compared at the same time (default 8)', positiveIntegerOption)
+    .option('--max-differences <n>', 'stop after this many differences (default 20)', positiveIntegerOption)
+    .option('--strict-metadata', 'compare event metadata byte for byte, replication annotations included')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      "\nStream filters apply to origin stream names. With --config/--link, the link's filters and stream prefix\n" +
+        "are used; any filter flag given on the command line replaces the link's value for that filter.\n" +
+        'Exit codes: 0 equal, 1 different, 2 usage error (bad flags, config or link name),\n' +
+        '3 could not compare (a node is unreachable or a read failed).',
+    )
+    .action(async (flags: VerifyFlags, command: Command) => {
+      let plan: VerifyPlan;
+      try {
+        plan = await planVerify(flags);
+      } catch (err) {
+        if (err instanceof UsageError) {
+          process.stderr.write(`esdb-linker verify: ${err.message}\n`);
+          command.outputHelp({ error: true });
+          ctx.setExitCode(TOOL_EXIT_USAGE);
+          return;
+        }
+        ctx.setExitCode(reportToolError('verify', err, (line) => process.stderr.write(`${line}\n`)));
+        return;
+      }
+      ctx.setExitCode(await runVerify(plan, flags.json === true));
     });
+}
+
+class UsageError extends Error {}
+
+async function planVerify(flags: VerifyFlags): Promise<VerifyPlan> {
+  const usingConfig = flags.config !== undefined || flags.link !== undefined;
+  const usingStrings = flags.origin !== undefined || flags.destination !== undefined;
+  if (usingConfig && usingStrings) {
+    throw new UsageError('give either --origin and --destination, or --config and --link, not both');
+  }
+  const cliOptions: CompareOptions = {
+    includeStreamPrefixes: flags.includePrefix,
+    excludeStreamPrefixes: flags.excludePrefix,
+    includeStreamRegex: flags.includeRegex,
+    excludeStreamRegex: flags.excludeRegex,
+    streamPrefix: flags.streamPrefix,
+    concurrency: flags.concurrency,
+    maxDifferences: flags.maxDifferences,
+    ignoreAnnotations: flags.strictMetadata !== true,
+  };
+  const defined = Object.fromEntries(Object.entries(cliOptions).filter(([, v]) => v !== undefined)) as CompareOptions;
+
+  if (usingConfig) {
+    if (flags.config === undefined || flags.link === undefined) {
+      throw new UsageError('--config and --link go together');
+    }
+    const target = await loadLinkTarget(flags.config, flags.link);
+    const { link } = target;
+    const warnings: string[] = [];
+    if (link.filter.includeEventTypeRegex !== undefined || link.filter.excludeEventTypeRegex !== undefined) {
+      warnings.push(
+        `link ${link.name} filters events by type; verify compares every event, so streams with filtered events will differ`,
+      );
+    }
+    return {
+      origin: nodeLabel(target.origin.name, target.origin.connectionString),
+      destination: nodeLabel(target.destination.name, target.destination.connectionString),
+      options: {
+        includeStreamPrefixes: link.filter.includeStreamPrefixes,
+        excludeStreamPrefixes: link.filter.excludeStreamPrefixes,
+        includeStreamRegex: link.filter.includeStreamRegex,
+        excludeStreamRegex: link.filter.excludeStreamRegex,
+        streamPrefix: link.streamPrefix,
+        ...defined,
+      },
+      warnings,
+    };
+  }
+  if (flags.origin === undefined || flags.destination === undefined) {
+    throw new UsageError('give --origin and --destination (connection strings), or --config and --link');
+  }
+  for (const [option, cs] of [
+    ['--origin', flags.origin],
+    ['--destination', flags.destination],
+  ] as const) {
+    const check = checkConnectionString(cs);
+    if (check.error !== undefined) {
+      throw new UsageError(`${option} ${JSON.stringify(redactConnectionString(cs))} ${check.error}`);
+    }
+  }
+  return {
+    origin: { label: redactConnectionString(flags.origin), connectionString: flags.origin },
+    destination: { label: redactConnectionString(flags.destination), connectionString: flags.destination },
+    options: defined,
+    warnings: [],
+  };
+}
+
+function nodeLabel(name: string, connectionString: string): { label: string; connectionString: string } {
+  return { label: `${name} (${redactConnectionString(connectionString)})`, connectionString };
+}
+
+async function runVerify(plan: VerifyPlan, json: boolean): Promise<number> {
+  for (const w of plan.warnings) process.stderr.write(`esdb-linker verify: warning: ${w}\n`);
+  const origin = EventStoreDBClient.connectionString(plan.origin.connectionString);
+  const destination = EventStoreDBClient.connectionString(plan.destination.connectionString);
+  const controller = new AbortController();
+  const removeSignalHandlers = abortOnSignals(controller);
+  const started = performance.now();
+  try {
+    const result = await compareNodes(origin, destination, { ...plan.options, signal: controller.signal });
+    const run = {
+      origin: plan.origin.label,
+      destination: plan.destination.label,
+      streamPrefix: plan.options.streamPrefix ?? '',
+      durationMs: performance.now() - started,
+      result,
+    };
+    process.stdout.write(json ? `${JSON.stringify(verifyJson(run), null, 2)}\n` : `${formatVerifyText(run)}\n`);
+    return result.equal ? TOOL_EXIT_OK : TOOL_EXIT_DIFFERENT;
+  } catch (err) {
+    return reportToolError('verify', err, (line) => process.stderr.write(`${line}\n`));
+  } finally {
+    removeSignalHandlers();
+    await Promise.allSettled([origin.dispose(), destination.dispose()]);
+  }
 }

@@ -1,0 +1,15 @@
+import { startNodes } from '/work/main/dist/test/helpers/nodes.js';
+import { streamNameFilter, START } from '@eventstore/db-client';
+import { appendRaw, jsonData } from '/work/main/dist/test/integration/link-fixture.js';
+const [dc1] = await startNodes(['dc1']);
+const a = dc1.client();
+await appendRaw(a, 'orders-1', [{data: jsonData({n:1})}]);
+const c = dc1.client();
+const mode = process.argv[2];
+const sub = c.subscribeToAll({fromPosition: START, filter: mode === 'f' ? streamNameFilter({regex: '^(?:[^$]|\\$\\$[^$])', checkpointInterval: 1, checkpointReached: async () => {}}) : undefined});
+sub.on('data', (e) => console.log('event', e.event?.streamId));
+await new Promise(r => setTimeout(r, 500));
+if (mode !== 'nounsub') await sub.unsubscribe();
+console.log('unsubscribed');
+const t0 = Date.now();
+await dc1.stop(); console.log('dc1 stopped', Date.now()-t0);

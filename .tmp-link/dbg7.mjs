@@ -1,0 +1,17 @@
+import { startNodes } from '/work/main/dist/test/helpers/nodes.js';
+import { appendRaw, jsonData, linkOptions, endOf } from '/work/main/dist/test/integration/link-fixture.js';
+import { LinkerService } from '/work/main/dist/src/link/linker-service.js';
+import { silentLogger } from '/work/main/dist/src/observability/logger.js';
+const [dc1, dc2] = await startNodes(['dc1','dc2']);
+const a = dc1.client();
+await appendRaw(a, 'orders-1', [{data: jsonData({n:1})}]);
+console.log(await endOf(a));
+const oc = dc1.client();
+const link = new LinkerService({options: linkOptions('dc1','dc2'), origin:{name:'dc1', client: oc}, destination:{name:'dc2', client: dc2.client()}, logger: silentLogger()});
+await link.start();
+await new Promise(r => setTimeout(r, 500));
+await link.stop();
+console.log('link stopped');
+let t0 = Date.now();
+await a.dispose(); console.log('a disposed', Date.now()-t0);
+await oc.dispose(); console.log('oc disposed', Date.now()-t0);

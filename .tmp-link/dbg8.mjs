@@ -1,0 +1,10 @@
+import { startNodes } from '/work/main/dist/test/helpers/nodes.js';
+import { appendRaw, jsonData, endOf } from '/work/main/dist/test/integration/link-fixture.js';
+import { LinkerService } from '/work/main/dist/src/link/linker-service.js';
+const [dc1, dc2] = await startNodes(['dc1','dc2']);
+const a = dc1.client();
+await appendRaw(a, 'orders-1', [{data: jsonData({n:1})}]);
+console.log(await endOf(a));
+if (process.argv[2] === 'wait') await new Promise(r => setTimeout(r, 700));
+let t0 = Date.now();
+await a.dispose(); console.log('a disposed', Date.now()-t0);

@@ -1,0 +1,11 @@
+import { redactConnectionString } from '../shared/redact.js';
+import type { ResolvedConfig } from './config-types.js';
+
+/** A copy of the resolved config safe to print: connection strings lose credentials, the HTTP token is masked. */
+export function redactConfig(config: ResolvedConfig): unknown {
+  return {
+    ...config,
+    nodes: config.nodes.map((n) => ({ ...n, connectionString: redactConnectionString(n.connectionString) })),
+    http: config.http === null ? null : { ...config.http, token: config.http.token === undefined ? undefined : '***' },
+  };
+}

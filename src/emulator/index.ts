@@ -1,0 +1,2 @@
+export { startEmulator } from './emulator.js';
+export type { Emulator, EmulatorFaults, EmulatorOptions, InjectedAppendError } from './emulator-api.js';

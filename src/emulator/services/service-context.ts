@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { CallTracker } from '../call-tracker.js';
+import type { FaultState } from '../faults.js';
+import type { EventStore } from '../store/event-store.js';
+
+/** Everything a service handler needs; built once per emulator instance. */
+export interface ServiceContext {
+  readonly store: EventStore;
+  readonly faults: FaultState;
+  readonly calls: CallTracker;
+  readonly logger: Logger;
+  readonly maxAppendSize: number;
+  readonly batchAppend: boolean;
+  readonly host: string;
+  /** The bound port (known only after listening). */
+  port(): number;
+  now(): number;
+}

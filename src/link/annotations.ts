@@ -1,0 +1,117 @@
+import { editJsonObject, jsonObjectText, type MemberEdit } from './json-object-text.js';
+
+/**
+ * Linker-compatible annotations and loop prevention (riccardone/Linker `LinkerHelper`):
+ * - `$origin` is the comma-separated chain of node names an event was copied FROM, one name appended per
+ *   hop (written on A, copied A->B: `"A"`; then B->C: `"A,B"`);
+ * - `$applies` (original created time, .NET round-trip format with 7 fractional digits), `$eventStreamId` and
+ *   `$eventNumber` (a JSON number) are set on the first hop only (kept when present);
+ * - empty metadata becomes an object holding only the annotations (as Linker does), so loop prevention
+ *   also works for events written without metadata;
+ * - metadata that is not a JSON object (array, string, number, non-JSON bytes) is copied byte for byte and
+ *   never annotated.
+ */
+export interface AnnotationInput {
+  /** Name of the link's origin node: the name this hop appends to `$origin`. */
+  originNode: string;
+  streamId: string;
+  revision: bigint;
+  created: Date;
+}
+
+const encoder = new TextEncoder();
+
+/** .NET `DateTime.ToString("o")` for a UTC time: `2026-11-23T14:16:42.1230000Z`. */
+export function dotnetRoundTrip(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+}
+
+export type LoopDecision = { copy: true } | { copy: false; reason: 'local' | 'origin-loop' | 'destination-loop' };
+
+function originChain(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/**
+ * Whether a link may copy an event, from its metadata. Dropped: `$local` present and not `false` (Linker
+ * drops on presence; `$local: false` is kept as an explicit opt-out), an `$origin` chain that names the
+ * destination (it would come home) or the origin (it already went round a ring). Names compare
+ * case-insensitively for the destination and exactly for the origin, as Linker does.
+ */
+export function loopDecision(metadata: Uint8Array, originNode: string, destinationNode: string): LoopDecision {
+  const parsed = jsonObjectText(metadata);
+  if (!parsed) return { copy: true };
+  const meta = parsed.value;
+  if ('$local' in meta && meta.$local !== false) return { copy: false, reason: 'local' };
+  const chain = originChain(meta.$origin);
+  const dest = destinationNode.toLowerCase();
+  if (chain.some((n) => n.toLowerCase() === dest)) return { copy: false, reason: 'destination-loop' };
+  if (chain.some((n) => n === originNode)) return { copy: false, reason: 'origin-loop' };
+  return { copy: true };
+}
+
+function originEdit(originNode: string): MemberEdit {
+  return {
+    key: '$origin',
+    set: (old) => {
+      if (old === undefined) return JSON.stringify(originNode);
+      let prev: unknown;
+      try {
+        prev = JSON.parse(old);
+      } catch {
+        prev = old;
+      }
+      if (prev === null || prev === '') return JSON.stringify(originNode);
+      return JSON.stringify(`${typeof prev === 'string' ? prev : JSON.stringify(prev)},${originNode}`);
+    },
+  };
+}
+
+/** The metadata bytes to write for a replicated event (the input itself when it cannot be annotated). */
+export function annotateMetadata(metadata: Uint8Array, input: AnnotationInput): Uint8Array {
+  let text: string;
+  if (metadata.length === 0) text = '{}';
+  else {
+    const parsed = jsonObjectText(metadata);
+    if (!parsed) return metadata;
+    text = parsed.text;
+  }
+  const edits: MemberEdit[] = [
+    originEdit(input.originNode),
+    { key: '$applies', addIfAbsent: JSON.stringify(dotnetRoundTrip(input.created)) },
+    { key: '$eventStreamId', addIfAbsent: JSON.stringify(input.streamId) },
+    { key: '$eventNumber', addIfAbsent: input.revision.toString() },
+  ];
+  return encoder.encode(editJsonObject(text, edits));
+}
+
+/** Sets (overwrites) top-level keys with string values; undefined when the metadata is not a JSON object. */
+export function withStringKeys(metadata: Uint8Array, keys: Record<string, string>): Uint8Array | undefined {
+  let text: string;
+  if (metadata.length === 0) text = '{}';
+  else {
+    const parsed = jsonObjectText(metadata);
+    if (!parsed) return undefined;
+    text = parsed.text;
+  }
+  const edits: MemberEdit[] = Object.entries(keys).map(([key, value]) => ({
+    key,
+    set: () => JSON.stringify(value),
+  }));
+  return encoder.encode(editJsonObject(text, edits));
+}
+
+/** `$eventStreamId`/`$eventNumber` of an annotated replica, read textually (numbers may exceed 2^53). */
+export function replicaSource(metadata: Uint8Array): { streamId: string; revision: bigint } | undefined {
+  const parsed = jsonObjectText(metadata);
+  if (!parsed) return undefined;
+  const streamId = parsed.value.$eventStreamId;
+  if (typeof streamId !== 'string') return undefined;
+  const m = /"\$eventNumber"\s*:\s*(\d+)/.exec(parsed.text);
+  if (!m?.[1]) return undefined;
+  return { streamId, revision: BigInt(m[1]) };
+}

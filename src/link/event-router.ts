@@ -1,0 +1,64 @@
+import type { AllStreamRecordedEvent, Position } from '@eventstore/db-client';
+import { rawBytesOf } from '../client/raw-bytes.js';
+import { annotateMetadata, loopDecision } from './annotations.js';
+import type { CompiledFilter } from './event-filter.js';
+import type { ResolvedLinkOptions } from './link-options.js';
+import { EVENT_OVERHEAD_BYTES, type WorkItem } from './work-item.js';
+
+export type RouteDecision =
+  | { copy: true; item: Omit<WorkItem, 'ticket'> }
+  | { copy: false; reason: string };
+
+/**
+ * Turns an origin event into the write it needs (or the reason it needs none): filters, loop prevention,
+ * annotations, destination stream name (with the fan-in prefix) and lane key. A stream and its `$$`
+ * metastream share a lane, because a delete/undelete must stay ordered with the stream's events.
+ */
+export class EventRouter {
+  constructor(
+    private readonly options: ResolvedLinkOptions,
+    private readonly filter: CompiledFilter,
+  ) {}
+
+  route(event: AllStreamRecordedEvent, position: Position): RouteDecision {
+    const cls = this.filter.classify(event.streamId, event.type, event.revision);
+    if (!cls.copy) return { copy: false, reason: cls.reason };
+    const raw = rawBytesOf(event);
+    if (cls.kind !== 'tombstone') {
+      const loop = loopDecision(raw.metadata, this.options.origin, this.options.destination);
+      if (!loop.copy) return { copy: false, reason: loop.reason };
+    }
+    const prefix = this.options.streamPrefix;
+    const destBase = prefix + cls.baseStream;
+    const destStream = cls.kind === 'metadata' ? `$$${destBase}` : destBase;
+    const metadata =
+      this.options.annotate && cls.kind !== 'tombstone'
+        ? annotateMetadata(raw.metadata, {
+            originNode: this.options.origin,
+            streamId: event.streamId,
+            revision: event.revision,
+            created: event.created,
+          })
+        : raw.metadata;
+    return {
+      copy: true,
+      item: {
+        kind: cls.kind === 'tombstone' ? 'tombstone' : 'append',
+        eventKind: cls.kind,
+        laneKey: this.options.ordering === 'global' ? '*' : destBase,
+        originStream: event.streamId,
+        destStream,
+        revision: event.revision,
+        position,
+        id: event.id,
+        type: event.type,
+        contentType: event.isJson ? 'application/json' : 'application/octet-stream',
+        data: raw.data,
+        originalMetadata: raw.metadata,
+        metadata,
+        createdMs: event.created.getTime(),
+        bytes: raw.data.length + metadata.length + event.type.length + EVENT_OVERHEAD_BYTES,
+      },
+    };
+  }
+}

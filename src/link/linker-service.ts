@@ -1,0 +1,641 @@
+import {
+  StreamDeletedError,
+  StreamNotFoundError,
+  type AllStreamResolvedEvent,
+  type EventStoreDBClient,
+  type Position,
+} from '@eventstore/db-client';
+import type { Logger } from 'pino';
+import { installRawBytes } from '../client/raw-bytes.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { LinkerError, errorMessage, isLinkerError } from '../shared/errors.js';
+import { redactText } from '../shared/redact.js';
+import { Backoff } from './backoff.js';
+import { BatchTuner, type TunerDecision } from './batch-tuner.js';
+import { CheckpointStore } from './checkpoint-store.js';
+import { ConflictHandler } from './conflict-handler.js';
+import { DestinationReader } from './destination-reader.js';
+import { errorReason } from './error-kinds.js';
+import { compileFilter, type CompiledFilter } from './event-filter.js';
+import { EventRouter } from './event-router.js';
+import { LaneRouter } from './lane-router.js';
+import { LinkLifecycle } from './link-lifecycle.js';
+import { noopLinkMetrics, type LinkMetrics } from './link-metrics.js';
+import type { ResolvedLinkOptions } from './link-options.js';
+import type { LinkErrorView, LinkPhase, LinkState, LinkStatus } from './link-status.js';
+import { PositionProbe } from './position-probe.js';
+import { comparePositions, positionView, samePosition } from './position.js';
+import { RateWindow } from './rate-window.js';
+import { withRetry, type RetryHooks } from './retry.js';
+import { StallDetector } from './stall-detector.js';
+import { StreamOffsets } from './stream-offsets.js';
+import { StreamWriter, type WriteResult } from './stream-writer.js';
+import { SubscriptionReader } from './subscription-reader.js';
+import { WatermarkTracker } from './watermark-tracker.js';
+import type { WorkItem } from './work-item.js';
+
+export interface LinkerServiceOptions {
+  options: ResolvedLinkOptions;
+  origin: { name: string; client: EventStoreDBClient };
+  destination: { name: string; client: EventStoreDBClient };
+  logger: Logger;
+  metrics?: LinkMetrics;
+  clock?: Clock;
+}
+
+interface Waiter {
+  position: Position;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Grace for in-flight appends when `stop()` is called without one. */
+const DEFAULT_GRACE_MS = 10_000;
+/** Appends with no answer for this long are retried (BatchAppend has no client deadline). */
+const MIN_APPEND_TIMEOUT_MS = 10_000;
+/** Reading resumes when the buffer is back under this share of its bounds (avoids pause/resume churn). */
+const RESUME_RATIO = 0.8;
+
+/**
+ * One link: copies the origin's `$all` into the destination (see docs/replication.md).
+ *
+ * subscription -> EventRouter (filters, loop prevention, annotations) -> WatermarkTracker ticket ->
+ * LaneRouter (per-stream lanes, p-queue) -> StreamWriter (batched appends, WEV resolution, conflicts) ->
+ * ack -> CheckpointStore (low watermark, on an interval, on going live, on stop).
+ */
+export class LinkerService {
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private rejectDone!: (err: unknown) => void;
+
+  private readonly options: ResolvedLinkOptions;
+  private readonly origin: { name: string; client: EventStoreDBClient };
+  private readonly destination: { name: string; client: EventStoreDBClient };
+  private readonly log: Logger;
+  private readonly metrics: LinkMetrics;
+  private readonly clock: Clock;
+  private readonly lifecycle: LinkLifecycle;
+  private readonly filter: CompiledFilter;
+  private readonly eventRouter: EventRouter;
+  private readonly tuner: BatchTuner;
+  private readonly checkpoints: CheckpointStore;
+  private readonly offsets = new StreamOffsets();
+  private readonly reader: SubscriptionReader;
+  private readonly lanes: LaneRouter;
+  private readonly writer: StreamWriter;
+  private readonly rate: RateWindow;
+  private readonly stall: StallDetector;
+  private readonly probe: PositionProbe;
+
+  /** Aborts everything: reads and writes (failure, or stop after the grace period). */
+  private readonly work = new AbortController();
+  /** Stops reading only (stop, failure). */
+  private readonly reading = new AbortController();
+  private watermark = new WatermarkTracker(null);
+  private phase: LinkPhase = 'catch-up';
+  private caughtUp = false;
+  private lastRead: Position | null = null;
+  private lastWrittenCheckpoint: Position | null = null;
+  private checkpointChain: Promise<void> = Promise.resolve();
+  private eventsReplicated = 0;
+  private bytesReplicated = 0;
+  private eventsSkipped = 0;
+  private conflicts = 0;
+  private retries = 0;
+  private retrying = false;
+  private lastError: LinkErrorView | null = null;
+  private startedAt: string | null = null;
+  private stopPromise: Promise<void> | undefined;
+  private failedWith: LinkerError | undefined;
+  private readonly background: Promise<void>[] = [];
+  private readonly waiters = new Set<Waiter>();
+
+  constructor(opts: LinkerServiceOptions) {
+    this.options = opts.options;
+    this.origin = opts.origin;
+    this.destination = opts.destination;
+    this.log = opts.logger.child({ link: opts.options.name });
+    this.metrics = opts.metrics ?? noopLinkMetrics;
+    this.clock = opts.clock ?? systemClock;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    // Callers that only poll status() must not crash the process with an unhandled rejection.
+    this.done.catch(() => {});
+    this.lifecycle = new LinkLifecycle((state) => {
+      this.metrics.state(state);
+      this.log.info({ state }, `link ${state}`);
+    });
+    this.filter = compileFilter(this.options.filter, this.options.replicateTombstones);
+    this.eventRouter = new EventRouter(this.options, this.filter);
+    this.tuner = new BatchTuner(this.options.batch);
+    this.checkpoints = new CheckpointStore(this.destination.client, this.options.name, () => this.clock.now());
+    this.reader = new SubscriptionReader(this.origin.client, this.filter.serverStreamRegex);
+    this.rate = new RateWindow(() => this.clock.now());
+    this.stall = new StallDetector(this.options.stallTimeoutMs, this.clock.now());
+    this.probe = new PositionProbe(this.origin.client, this.filter);
+    const destinationReader = new DestinationReader(this.destination.client);
+    const conflicts = new ConflictHandler({
+      client: this.destination.client,
+      reader: destinationReader,
+      offsets: this.offsets,
+      policy: this.options.conflicts,
+      linkName: this.options.name,
+      originNode: this.options.origin,
+      destinationNode: this.options.destination,
+      maxBytes: this.options.batch.maxBytes,
+      logger: this.log,
+      now: () => this.clock.now(),
+      retrying: (op) => withRetry(op, this.retryHooks(), this.work.signal),
+    });
+    this.writer = new StreamWriter({
+      client: this.destination.client,
+      reader: destinationReader,
+      offsets: this.offsets,
+      conflicts,
+      clock: this.clock,
+      logger: this.log,
+      retry: this.options.retry,
+      appendTimeoutMs: Math.max(MIN_APPEND_TIMEOUT_MS, this.options.stallTimeoutMs * 2),
+      onRetry: (err, delayMs) => {
+        this.noteRetry('append', err, delayMs);
+        this.logDecision(this.tuner.recordError());
+      },
+      onRecovered: () => this.noteRecovered(),
+      onConflict: () => {
+        this.conflicts++;
+        this.metrics.conflict(this.options.conflicts);
+      },
+      originTombstoned: (stream) => this.originTombstoned(stream),
+    });
+    this.lanes = new LaneRouter({
+      concurrency: this.options.ordering === 'global' ? 1 : this.options.lanes,
+      limits: () => ({ events: this.tuner.size, bytes: this.options.batch.maxBytes }),
+      process: (batch, saturated) => this.processBatch(batch, saturated),
+      onFailure: (err) => this.fail(err),
+      onBufferChange: (events, bytes) => this.onBufferChange(events, bytes),
+    });
+    this.metrics.batchSize(this.tuner.size);
+    this.metrics.state('idle');
+  }
+
+  /** Reads the checkpoint and subscribes; resolves once the link is running. */
+  async start(): Promise<void> {
+    this.lifecycle.transition('starting');
+    this.startedAt = new Date(this.clock.now()).toISOString();
+    try {
+      installRawBytes();
+      const checkpoint = await withRetry(() => this.checkpoints.read(), this.retryHooks(), this.work.signal);
+      this.watermark = new WatermarkTracker(checkpoint);
+      this.lastRead = checkpoint;
+      this.lastWrittenCheckpoint = checkpoint;
+      if (checkpoint) this.metrics.checkpoint(checkpoint.commit);
+      this.log.info(
+        {
+          checkpoint: positionView(checkpoint),
+          origin: this.origin.name,
+          destination: this.destination.name,
+          serverFilter: this.filter.serverStreamRegex,
+        },
+        checkpoint ? 'resuming after the stored checkpoint' : 'no checkpoint: starting from the beginning of $all',
+      );
+    } catch (err) {
+      if (this.lifecycle.is('draining', 'stopped')) return;
+      this.fail(err);
+      throw this.failure(err);
+    }
+    if (!this.lifecycle.is('starting')) return;
+    this.lifecycle.transition('running');
+    this.background.push(this.runReader(), this.runCheckpoints(), this.runMonitor());
+  }
+
+  /** Idempotent: stops reading, drains in-flight appends within the grace period, writes the checkpoint. */
+  stop(opts: { graceMs?: number } = {}): Promise<void> {
+    this.stopPromise ??= this.doStop(opts.graceMs ?? DEFAULT_GRACE_MS);
+    return this.stopPromise;
+  }
+
+  private async doStop(graceMs: number): Promise<void> {
+    if (this.lifecycle.is('failed', 'stopped')) return;
+    if (this.lifecycle.is('idle')) {
+      this.lifecycle.transition('stopped');
+      this.settleWaiters(new LinkerError('ESDBL_LINK_STOPPED', `link ${this.options.name} stopped`));
+      this.resolveDone();
+      return;
+    }
+    this.lifecycle.transition('draining');
+    this.reading.abort(new LinkerError('ESDBL_LINK_STOPPED', 'link stopping'));
+    const drained = await this.raceTimeout(this.lanes.onIdle(), graceMs);
+    if (!drained) {
+      this.log.warn({ graceMs, pending: this.watermark.pendingCount }, 'grace period over: abandoning in-flight appends');
+    }
+    this.lanes.stop();
+    this.work.abort(new LinkerError('ESDBL_LINK_STOPPED', 'link stopped'));
+    await Promise.allSettled(this.background);
+    if (this.lifecycle.is('failed')) return;
+    await this.finalCheckpoint();
+    this.lifecycle.transition('stopped');
+    this.settleWaiters(new LinkerError('ESDBL_LINK_STOPPED', `link ${this.options.name} stopped`));
+    this.resolveDone();
+  }
+
+  status(): LinkStatus {
+    const now = this.clock.now();
+    const oldest = this.watermark.oldestPendingCreatedMs;
+    return {
+      name: this.options.name,
+      origin: this.options.origin,
+      destination: this.options.destination,
+      state: this.lifecycle.state,
+      phase: this.phase,
+      stalled: this.stall.stalled,
+      retrying: this.retrying,
+      caughtUp: this.caughtUp,
+      checkpoint: positionView(this.watermark.watermark),
+      lastReadPosition: positionView(this.lastRead),
+      eventsReplicated: this.eventsReplicated,
+      bytesReplicated: this.bytesReplicated,
+      eventsSkipped: this.eventsSkipped,
+      conflicts: this.conflicts,
+      retries: this.retries,
+      lagEvents: this.watermark.pendingCount,
+      lagSeconds: oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000),
+      rate: this.rate.rate(),
+      batchSize: this.tuner.size,
+      buffer: {
+        events: this.lanes.bufferedEvents,
+        bytes: this.lanes.bufferedBytes,
+        maxEvents: this.options.buffer.maxEvents,
+        maxBytes: this.options.buffer.maxBytes,
+      },
+      lastError: this.lastError,
+      startedAt: this.startedAt,
+    };
+  }
+
+  /**
+   * Resolves once everything at or below `position` of the origin's `$all` that this link must copy is
+   * acknowledged; rejects if the link fails, halts or stops first.
+   */
+  waitForPosition(position: { commit: bigint; prepare: bigint }, signal?: AbortSignal): Promise<void> {
+    if (this.lifecycle.is('failed')) return Promise.reject(this.failedWith);
+    if (this.lifecycle.is('stopped')) {
+      return Promise.reject(new LinkerError('ESDBL_LINK_STOPPED', `link ${this.options.name} is stopped`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        position,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          this.waiters.delete(waiter);
+          reject(err);
+        },
+      };
+      const onAbort = () => waiter.reject(signal?.reason);
+      if (signal?.aborted) return reject(signal.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(waiter);
+      this.checkWaiters();
+    });
+  }
+
+  // ---- reading ----
+
+  private async runReader(): Promise<void> {
+    const signal = this.reading.signal;
+    const backoff = new Backoff(this.options.retry);
+    while (!signal.aborted) {
+      let healthy = false;
+      try {
+        await this.reader.run(
+          this.watermark.watermark,
+          {
+            onEvent: (e) => {
+              healthy = true;
+              this.onEvent(e);
+            },
+            onCheckpoint: (p) => {
+              healthy = true;
+              this.onPositionConsidered(p);
+            },
+            onCaughtUp: () => this.onCaughtUp(),
+          },
+          signal,
+        );
+      } catch (err) {
+        if (signal.aborted) break;
+        if (healthy) {
+          backoff.reset();
+          this.noteRecovered();
+        }
+        const delay = backoff.nextDelayMs();
+        this.noteRetry('subscription', err, delay);
+        try {
+          await this.clock.sleep(delay, signal);
+        } catch {
+          break;
+        }
+      }
+    }
+  }
+
+  private onEvent(resolved: AllStreamResolvedEvent): void {
+    try {
+      const event = resolved.event;
+      if (!event) return;
+      const position = event.position;
+      // After a resubscription from the watermark, events already in the pipeline come again.
+      if (this.lastRead && comparePositions(position, this.lastRead) <= 0) return;
+      this.lastRead = position;
+      if (this.retrying) this.noteRecovered();
+      const decision = this.eventRouter.route(event, position);
+      if (!decision.copy) {
+        this.eventsSkipped++;
+        this.watermark.pass(position);
+        this.log.trace({ stream: event.streamId, revision: event.revision.toString(), reason: decision.reason }, 'skipped');
+        this.checkWaiters();
+        return;
+      }
+      const ticket = this.watermark.track(position, decision.item.createdMs);
+      this.lanes.enqueue({ ...decision.item, ticket });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private onPositionConsidered(position: Position): void {
+    if (this.lastRead && comparePositions(position, this.lastRead) <= 0) return;
+    this.lastRead = position;
+    this.watermark.pass(position);
+    this.checkWaiters();
+  }
+
+  private onCaughtUp(): void {
+    if (!this.caughtUp) this.log.info({ lastRead: positionView(this.lastRead) }, 'caught up: live');
+    this.phase = 'live';
+    this.caughtUp = true;
+    this.queueCheckpoint();
+    this.checkWaiters();
+  }
+
+  private onBufferChange(events: number, bytes: number): void {
+    this.metrics.bufferFill(events, bytes);
+    const { maxEvents, maxBytes } = this.options.buffer;
+    if (!this.reader.isPaused && (events >= maxEvents || bytes >= maxBytes)) {
+      this.log.debug({ events, bytes }, 'buffer full: pausing the subscription');
+      this.reader.pause();
+    } else if (this.reader.isPaused && events < maxEvents * RESUME_RATIO && bytes < maxBytes * RESUME_RATIO) {
+      this.log.debug({ events, bytes }, 'buffer drained: resuming the subscription');
+      this.reader.resume();
+    }
+  }
+
+  // ---- writing ----
+
+  private async processBatch(batch: WorkItem[], saturated: boolean): Promise<void> {
+    const result: WriteResult = await this.writer.write(batch, this.work.signal, (ms, events) => {
+      this.metrics.appendLatency(ms / 1000);
+      this.logDecision(this.tuner.recordSuccess(events, ms, saturated));
+    });
+    let bytes = 0;
+    for (const item of result.written) bytes += item.data.length + item.metadata.length;
+    this.eventsReplicated += result.written.length;
+    this.bytesReplicated += bytes;
+    this.eventsSkipped += result.skipped.length;
+    if (result.written.length > 0) this.metrics.replicated(result.written.length, bytes);
+    for (const item of batch) this.watermark.ack(item.ticket);
+    this.rate.add(batch.length);
+    if (this.stall.progress(this.clock.now()) === 'recovered') {
+      this.log.info({ pending: this.watermark.pendingCount }, 'link progressing again: no longer stalled');
+    }
+    this.checkWaiters();
+  }
+
+  private logDecision(decision: TunerDecision | undefined): void {
+    if (!decision) return;
+    const fields = {
+      previous: decision.previous,
+      next: decision.next,
+      msPerEvent: Number(decision.latencyMsPerEvent.toFixed(3)),
+      floorMsPerEvent: Number(decision.floorMsPerEvent.toFixed(3)),
+      eventsPerSecond: Math.round(decision.eventsPerSecond),
+      reason: decision.reason,
+    };
+    this.log.debug(fields, 'batch tuner decision');
+    if (decision.next !== decision.previous) {
+      this.log.info(fields, `batch size ${decision.previous} -> ${decision.next}`);
+      this.metrics.batchSize(decision.next);
+    }
+  }
+
+  private async originTombstoned(stream: string): Promise<boolean> {
+    try {
+      // Consumed to the end (maxCount 1): cancelling a read early keeps the client's dispose() waiting.
+      for await (const _ of this.origin.client.readStream(stream, { maxCount: 1 })) void _;
+      return false;
+    } catch (err) {
+      if (err instanceof StreamDeletedError) return true;
+      if (err instanceof StreamNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  // ---- checkpoints ----
+
+  private async runCheckpoints(): Promise<void> {
+    const signal = this.work.signal;
+    while (!signal.aborted && !this.reading.signal.aborted) {
+      try {
+        await this.clock.sleep(this.options.checkpointIntervalMs, this.reading.signal);
+      } catch {
+        return;
+      }
+      this.queueCheckpoint();
+      await this.checkpointChain;
+    }
+  }
+
+  private queueCheckpoint(): void {
+    this.checkpointChain = this.checkpointChain.then(() => this.writeCheckpoint(this.work.signal));
+  }
+
+  private async writeCheckpoint(signal: AbortSignal): Promise<void> {
+    const position = this.watermark.watermark;
+    if (!position || samePosition(position, this.lastWrittenCheckpoint) || signal.aborted) return;
+    try {
+      await withRetry(() => this.checkpoints.write(position), this.retryHooks(), signal);
+      this.lastWrittenCheckpoint = position;
+      this.metrics.checkpoint(position.commit);
+      this.log.debug({ checkpoint: positionView(position) }, 'checkpoint written');
+    } catch (err) {
+      if (signal.aborted) return;
+      this.recordError(err);
+      this.log.error({ err }, 'checkpoint write failed; retrying at the next interval');
+    }
+  }
+
+  private async finalCheckpoint(): Promise<void> {
+    await this.checkpointChain.catch(() => {});
+    // A short budget of its own: the work signal is already aborted.
+    const budget = new AbortController();
+    const timer = setTimeout(() => budget.abort(), Math.max(2_000, this.options.retry.maxDelayMs));
+    try {
+      await this.writeCheckpoint(budget.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---- monitoring ----
+
+  private async runMonitor(): Promise<void> {
+    const interval = Math.max(50, Math.min(1_000, Math.floor(this.options.stallTimeoutMs / 4)));
+    const signal = this.work.signal;
+    while (!signal.aborted) {
+      try {
+        await this.clock.sleep(interval, signal);
+      } catch {
+        return;
+      }
+      const now = this.clock.now();
+      const pending = this.watermark.pendingCount;
+      if (this.stall.check(now, pending > 0) === 'stalled') {
+        this.log.warn(
+          { pending, sinceMs: now - this.stall.sinceProgressMs, retrying: this.retrying, lastError: this.lastError },
+          `link stalled: no progress for ${this.options.stallTimeoutMs} ms with ${pending} events pending`,
+        );
+      }
+      const status = this.status();
+      this.metrics.lag(status.lagEvents, status.lagSeconds);
+      this.metrics.bufferFill(status.buffer.events, status.buffer.bytes);
+      this.checkWaiters();
+      await this.probeIdleWaiters();
+    }
+  }
+
+  private checkWaiters(): void {
+    if (this.waiters.size === 0) return;
+    const wm = this.watermark.watermark;
+    for (const w of this.waiters) {
+      const acknowledged =
+        wm === null ? w.position.commit === 0n && w.position.prepare === 0n : comparePositions(wm, w.position) >= 0;
+      const liveAndDone =
+        this.phase === 'live' &&
+        this.lastRead !== null &&
+        comparePositions(this.lastRead, w.position) >= 0 &&
+        !this.watermark.hasPendingAtOrBelow(w.position);
+      const probed = this.probe.covers(w.position) && !this.watermark.hasPendingAtOrBelow(w.position);
+      if (acknowledged || liveAndDone || probed) w.resolve();
+    }
+  }
+
+  /**
+   * A live link that is idle may never see the origin's last position (a filtered event, such as another
+   * link's checkpoint, is only reported by the next server checkpoint). One read of `$all` past the last
+   * position seen tells whether anything up to the waited-for position still needs copying.
+   */
+  private async probeIdleWaiters(): Promise<void> {
+    if (this.waiters.size === 0 || this.phase !== 'live' || this.watermark.pendingCount > 0 || !this.lastRead) return;
+    let target: Position | undefined;
+    for (const w of this.waiters) if (!target || comparePositions(w.position, target) > 0) target = w.position;
+    if (!target || comparePositions(this.lastRead, target) >= 0) return;
+    try {
+      await this.probe.check(this.lastRead, target, this.eventRouter);
+    } catch (err) {
+      this.log.debug({ err }, 'position probe failed; will try again');
+    }
+    this.checkWaiters();
+  }
+
+  private settleWaiters(err: unknown): void {
+    for (const w of [...this.waiters]) w.reject(err);
+  }
+
+  // ---- errors ----
+
+  private retryHooks(): RetryHooks {
+    return {
+      clock: this.clock,
+      retry: this.options.retry,
+      onRetry: (err, delayMs) => this.noteRetry('destination', err, delayMs),
+      onRecovered: () => this.noteRecovered(),
+    };
+  }
+
+  private noteRetry(where: string, err: unknown, delayMs: number): void {
+    this.retries++;
+    this.retrying = true;
+    const reason = errorReason(err);
+    this.metrics.retry(reason);
+    this.recordError(err);
+    this.log.warn({ where, reason, delayMs, err: redactText(errorMessage(err)) }, `${where}: retrying in ${delayMs} ms`);
+  }
+
+  private noteRecovered(): void {
+    if (!this.retrying) return;
+    this.retrying = false;
+    this.log.info('recovered from the transient error');
+  }
+
+  private recordError(err: unknown): void {
+    this.lastError = {
+      code: isLinkerError(err) ? err.code : `ESDBL_LINK_${errorReason(err).toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`,
+      message: redactText(errorMessage(err)),
+      at: new Date(this.clock.now()).toISOString(),
+    };
+  }
+
+  private failure(err: unknown): LinkerError {
+    if (isLinkerError(err)) return err;
+    return new LinkerError('ESDBL_LINK_FAILED', `link ${this.options.name} failed: ${redactText(errorMessage(err))}`, {
+      cause: err,
+    });
+  }
+
+  private fail(err: unknown): void {
+    if (this.lifecycle.is('failed', 'stopped')) return;
+    if (this.work.signal.aborted && !this.lifecycle.is('starting')) {
+      // Errors caused by our own abort (stop) are not failures.
+      if (!isLinkerError(err, 'ESDBL_LINK_CONFLICT_HALT')) return;
+    }
+    const failure = this.failure(err);
+    this.failedWith = failure;
+    this.recordError(failure);
+    this.log.error({ err: failure, code: failure.code }, `link failed: ${failure.message}`);
+    this.reading.abort(failure);
+    this.lanes.stop();
+    this.work.abort(failure);
+    this.lifecycle.transition('failed');
+    this.settleWaiters(failure);
+    // The watermark only covers acknowledged events: saving it keeps the work done so far.
+    void this.finalCheckpoint()
+      .catch(() => {})
+      .finally(() => this.rejectDone(failure));
+  }
+
+  private async raceTimeout(promise: Promise<void>, ms: number): Promise<boolean> {
+    const timer = new AbortController();
+    try {
+      return await Promise.race([
+        promise.then(() => true),
+        this.clock.sleep(ms, timer.signal).then(
+          () => false,
+          () => false,
+        ),
+      ]);
+    } finally {
+      timer.abort();
+    }
+  }
+
+  /** The state, for tests and the daemon. */
+  get state(): LinkState {
+    return this.lifecycle.state;
+  }
+}

@@ -1,0 +1,46 @@
+import { FORWARDS, type EventStoreDBClient, type Position } from '@eventstore/db-client';
+import type { CompiledFilter } from './event-filter.js';
+import type { EventRouter } from './event-router.js';
+import { comparePositions } from './position.js';
+
+const PAGE = 500;
+
+/**
+ * Answers "does anything between the last position the subscription showed us and `target` still need
+ * copying?" for an idle live link, by reading `$all` once. Only used by `waitForPosition`.
+ */
+export class PositionProbe {
+  private coveredUpTo: Position | null = null;
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly filter: CompiledFilter,
+  ) {}
+
+  covers(position: Position): boolean {
+    return this.coveredUpTo !== null && comparePositions(this.coveredUpTo, position) >= 0;
+  }
+
+  async check(from: Position, target: Position, router: EventRouter): Promise<void> {
+    let count = 0;
+    let pastTarget = false;
+    let needsCopy = false;
+    // The page is read to its end (no early return): a read cancelled early keeps the v6 client's
+    // dispose() waiting forever.
+    for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: PAGE })) {
+      count++;
+      const event = resolved.event;
+      if (!event?.position || pastTarget || needsCopy) continue;
+      if (comparePositions(event.position, from) <= 0) continue;
+      if (comparePositions(event.position, target) > 0) {
+        pastTarget = true;
+        continue;
+      }
+      const cls = this.filter.classify(event.streamId, event.type, event.revision);
+      if (cls.copy && router.route(event, event.position).copy) needsCopy = true;
+    }
+    if (needsCopy) return;
+    // Past the target, or the end of the log, with nothing to copy up to it.
+    if (pastTarget || count < PAGE) this.coveredUpTo = target;
+  }
+}

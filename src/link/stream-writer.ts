@@ -1,0 +1,320 @@
+import {
+  ANY,
+  NO_STREAM,
+  WrongExpectedVersionError,
+  type AppendExpectedRevision,
+  type EventStoreDBClient,
+} from '@eventstore/db-client';
+import type { Logger } from 'pino';
+import { rawEvent } from '../client/raw-bytes.js';
+import type { Clock } from '../shared/clock.js';
+import { errorMessage } from '../shared/errors.js';
+import { replicaSource } from './annotations.js';
+import { Backoff } from './backoff.js';
+import type { ConflictCause, ConflictHandler } from './conflict-handler.js';
+import type { DestinationEvent, DestinationReader } from './destination-reader.js';
+import { errorKind } from './error-kinds.js';
+import { METADATA_EVENT_TYPE } from './event-filter.js';
+import { withTimeout } from './retry.js';
+import type { StreamOffsets } from './stream-offsets.js';
+import type { WorkItem } from './work-item.js';
+
+export interface WriteResult {
+  /** Appended now. */
+  written: WorkItem[];
+  /** Already in the destination (replay after a crash, or the same metadata written there). */
+  skipped: WorkItem[];
+  /** Handed to the conflict policy. */
+  conflicted: WorkItem[];
+  /** Latency of the successful appends of this batch, ms. */
+  appendMs: number;
+  appends: number;
+}
+
+export interface StreamWriterDeps {
+  client: EventStoreDBClient;
+  reader: DestinationReader;
+  offsets: StreamOffsets;
+  conflicts: ConflictHandler;
+  clock: Clock;
+  logger: Logger;
+  retry: { initialDelayMs: number; maxDelayMs: number };
+  appendTimeoutMs: number;
+  onRetry(err: unknown, delayMs: number): void;
+  onRecovered(): void;
+  onConflict(item: WorkItem): void;
+  /** Whether the origin stream (of an event or of a metastream's stream) is tombstoned. */
+  originTombstoned(originStream: string): Promise<boolean>;
+}
+
+/** How many recent destination events are searched for our ids when the numbering is unknown. */
+const TAIL_WINDOW = 256;
+/** Resolution rounds for one head event before it is treated as a conflict (guards against loops). */
+const MAX_ROUNDS = 6;
+
+function expectedFor(destRevision: bigint): AppendExpectedRevision {
+  return destRevision <= 0n ? NO_STREAM : destRevision - 1n;
+}
+
+function describe(rev: AppendExpectedRevision | bigint | string): string {
+  return typeof rev === 'bigint' ? rev.toString() : String(rev);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+/**
+ * Writes one batch (consecutive events of one destination stream) with the expected revision that mirrors
+ * the origin: destination revision = origin revision - offset, expected = that - 1. Never reads before an
+ * ordinary write; a wrong-expected-version answer is resolved by reading the destination around the slot:
+ * - the same ids there: already copied (crash replay), skipped;
+ * - our first id elsewhere near the end, or an annotated replica that tells the numbering: new offset;
+ * - the destination is shorter: the origin stream starts above it (truncated, scavenged): new offset;
+ * - a different event in our slot: a conflict, handed to the policy.
+ * Transient errors retry the same batch with backoff; nothing is skipped on an error.
+ */
+export class StreamWriter {
+  constructor(private readonly deps: StreamWriterDeps) {}
+
+  async write(batch: WorkItem[], signal: AbortSignal, onAppended?: (ms: number, events: number) => void): Promise<WriteResult> {
+    const result: WriteResult = { written: [], skipped: [], conflicted: [], appendMs: 0, appends: 0 };
+    let rest = batch;
+    const backoff = new Backoff(this.deps.retry);
+    let rounds = 0;
+    let head: WorkItem | undefined;
+    while (rest.length > 0) {
+      signal.throwIfAborted();
+      const first = rest[0]!;
+      if (first !== head) {
+        head = first;
+        rounds = 0;
+      }
+      if (first.kind === 'tombstone') {
+        await this.tombstone(first, signal, backoff);
+        result.written.push(first);
+        rest = rest.slice(1);
+        continue;
+      }
+      const destRevision = first.revision - this.deps.offsets.get(first.destStream);
+      const expected = expectedFor(destRevision);
+      try {
+        const started = performance.now();
+        await withTimeout(
+          this.deps.client.appendToStream(first.destStream, rest.map(toEventData), {
+            expectedRevision: expected,
+            deadline: this.deps.appendTimeoutMs,
+          }),
+          this.deps.appendTimeoutMs,
+          `append to ${first.destStream}`,
+        );
+        const ms = performance.now() - started;
+        result.appendMs += ms;
+        result.appends++;
+        onAppended?.(ms, rest.length);
+        result.written.push(...rest);
+        if (backoff.attempts > 0) this.deps.onRecovered();
+        return result;
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        const kind = errorKind(err);
+        if (kind === 'transient') {
+          const delay = backoff.nextDelayMs();
+          this.deps.onRetry(err, delay);
+          await this.deps.clock.sleep(delay, signal);
+          continue;
+        }
+        if (backoff.attempts > 0) this.deps.onRecovered();
+        backoff.reset();
+        if (kind === 'stream-deleted' && (await this.replayAfterTombstone(first, signal))) {
+          // The origin stream is tombstoned too: this is a replay of events the tombstone already covers.
+          result.skipped.push(...rest);
+          return result;
+        }
+        if (kind === 'wrong-expected-version' && ++rounds <= MAX_ROUNDS) {
+          const actual = err instanceof WrongExpectedVersionError ? err.actualVersion : 'unknown';
+          try {
+            rest = await this.resolve(rest, expected, actual, result, signal);
+          } catch (readErr) {
+            if (errorKind(readErr) !== 'stream-deleted') throw readErr;
+            if (await this.replayAfterTombstone(first, signal)) {
+              result.skipped.push(...rest);
+              return result;
+            }
+            await this.conflict(
+              first,
+              { reason: 'stream-deleted', message: errorMessage(readErr), expected: describe(expected), actual: 'deleted' },
+              result,
+            );
+            rest = rest.slice(1);
+          }
+          continue;
+        }
+        if (rest.length > 1 && (kind === 'too-large' || kind === 'refused')) {
+          // Find the event the server refuses: write the batch one event at a time.
+          for (const item of rest) {
+            const one = await this.write([item], signal, onAppended);
+            result.written.push(...one.written);
+            result.skipped.push(...one.skipped);
+            result.conflicted.push(...one.conflicted);
+            result.appendMs += one.appendMs;
+            result.appends += one.appends;
+          }
+          return result;
+        }
+        const cause: ConflictCause = {
+          reason:
+            kind === 'too-large'
+              ? 'too-large'
+              : kind === 'stream-deleted'
+                ? 'stream-deleted'
+                : kind === 'wrong-expected-version'
+                  ? 'conflict'
+                  : 'refused',
+          message: errorMessage(err),
+          expected: describe(expected),
+          actual: err instanceof WrongExpectedVersionError ? describe(err.actualVersion) : 'unknown',
+        };
+        await this.conflict(first, cause, result);
+        rest = rest.slice(1);
+      }
+    }
+    return result;
+  }
+
+  private async conflict(item: WorkItem, cause: ConflictCause, result: WriteResult): Promise<void> {
+    await this.deps.conflicts.handle(item, cause);
+    result.conflicted.push(item);
+    this.deps.onConflict(item);
+  }
+
+  private async tombstone(item: WorkItem, signal: AbortSignal, backoff: Backoff): Promise<void> {
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        await withTimeout(
+          this.deps.client.tombstoneStream(item.destStream, { expectedRevision: ANY, deadline: this.deps.appendTimeoutMs }),
+          this.deps.appendTimeoutMs,
+          `tombstone of ${item.destStream}`,
+        );
+        if (backoff.attempts > 0) this.deps.onRecovered();
+        return;
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        const kind = errorKind(err);
+        // Already tombstoned: a replay, or both sides deleted it.
+        if (kind === 'stream-deleted') return;
+        if (kind !== 'transient') throw err;
+        const delay = backoff.nextDelayMs();
+        this.deps.onRetry(err, delay);
+        await this.deps.clock.sleep(delay, signal);
+      }
+    }
+  }
+
+  /** Returns the events still to write after a wrong-expected-version answer. */
+  private async resolve(
+    rest: WorkItem[],
+    expected: AppendExpectedRevision,
+    actual: bigint | string,
+    result: WriteResult,
+    signal: AbortSignal,
+  ): Promise<WorkItem[]> {
+    const first = rest[0]!;
+    const stream = first.destStream;
+    const read = <T>(op: () => Promise<T>) => this.readRetrying(op, signal);
+    const slotStart = expected === NO_STREAM ? 0n : (expected as bigint) + 1n;
+    const slot = await read(() => this.deps.reader.forward(stream, slotStart, rest.length));
+    let matched = 0;
+    while (matched < slot.length && matched < rest.length && slot[matched]!.id === rest[matched]!.id) matched++;
+    if (matched > 0) {
+      result.skipped.push(...rest.slice(0, matched));
+      return rest.slice(matched);
+    }
+    const occupant = slot[0]?.revision === slotStart ? slot[0] : undefined;
+    if (occupant && first.eventKind === 'metadata' && sameMetadataEvent(occupant, first)) {
+      // The destination wrote this metadata itself (an undelete on append) or got the same settings.
+      result.skipped.push(first);
+      return rest.slice(1);
+    }
+    const tail = await read(() => this.deps.reader.tail(stream, TAIL_WINDOW));
+    const found = tail.find((e) => e.id === first.id);
+    if (found) {
+      this.setOffset(first, first.revision - found.revision, 'found the event in the destination');
+      return rest;
+    }
+    const newest = tail[0];
+    const source = newest ? replicaSource(newest.metadata) : undefined;
+    if (newest && source && source.streamId === first.originStream) {
+      const offset = source.revision - newest.revision;
+      if (offset !== this.deps.offsets.get(stream)) {
+        this.setOffset(first, offset, 'numbering derived from the last replicated event');
+        return rest;
+      }
+    }
+    const actualRevision = typeof actual === 'bigint' ? actual : undefined;
+    const destinationShorter =
+      !occupant && (actual === NO_STREAM || (actualRevision !== undefined && actualRevision < slotStart));
+    if (destinationShorter) {
+      const next = actualRevision === undefined ? 0n : actualRevision + 1n;
+      this.setOffset(first, first.revision - next, 'destination stream is shorter than the origin numbering');
+      return rest;
+    }
+    await this.conflict(
+      first,
+      {
+        reason: 'conflict',
+        message: occupant
+          ? `destination ${stream}@${slotStart} holds event ${occupant.id} (${occupant.type}), not ${first.id}`
+          : `destination ${stream} is at ${describe(actual)}, expected ${describe(expected)}; the slot cannot be read`,
+        expected: describe(expected),
+        actual: describe(actual),
+      },
+      result,
+    );
+    return rest.slice(1);
+  }
+
+  private async replayAfterTombstone(item: WorkItem, signal: AbortSignal): Promise<boolean> {
+    const base = item.originStream.startsWith('$$') ? item.originStream.slice(2) : item.originStream;
+    return this.readRetrying(() => this.deps.originTombstoned(base), signal);
+  }
+
+  private setOffset(item: WorkItem, offset: bigint, why: string): void {
+    this.deps.logger.info(
+      { stream: item.destStream, originRevision: item.revision.toString(), offset: offset.toString() },
+      `stream numbering offset: ${why}`,
+    );
+    this.deps.offsets.set(item.destStream, offset);
+  }
+
+  private async readRetrying<T>(op: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    const backoff = new Backoff(this.deps.retry);
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        return await op();
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        if (errorKind(err) !== 'transient') throw err;
+        const delay = backoff.nextDelayMs();
+        this.deps.onRetry(err, delay);
+        await this.deps.clock.sleep(delay, signal);
+      }
+    }
+  }
+}
+
+function sameMetadataEvent(existing: DestinationEvent, item: WorkItem): boolean {
+  return existing.type === METADATA_EVENT_TYPE && item.type === METADATA_EVENT_TYPE && sameBytes(existing.data, item.data);
+}
+
+export function toEventData(item: WorkItem) {
+  return rawEvent({
+    id: item.id,
+    type: item.type,
+    contentType: item.contentType,
+    data: item.data,
+    metadata: item.metadata,
+  });
+}

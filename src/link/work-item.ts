@@ -1,0 +1,30 @@
+import type { Position } from '@eventstore/db-client';
+import type { EventKind } from './event-filter.js';
+
+/** One origin event on its way to the destination. */
+export interface WorkItem {
+  /** Watermark ticket, acknowledged once the destination holds the event (or the conflict policy ran). */
+  ticket: number;
+  kind: 'append' | 'tombstone';
+  eventKind: EventKind;
+  /** Lane key: the user stream (a stream and its `$$` metastream share one lane). */
+  laneKey: string;
+  originStream: string;
+  destStream: string;
+  /** Origin revision. */
+  revision: bigint;
+  position: Position;
+  id: string;
+  type: string;
+  contentType: 'application/json' | 'application/octet-stream';
+  data: Uint8Array;
+  /** Metadata as read from the origin. */
+  originalMetadata: Uint8Array;
+  /** Metadata to write (annotated when the link annotates and it is a JSON object). */
+  metadata: Uint8Array;
+  createdMs: number;
+  /** Approximate append size: data + metadata + type + per-event framing. */
+  bytes: number;
+}
+
+export const EVENT_OVERHEAD_BYTES = 128;

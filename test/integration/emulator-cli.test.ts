@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+
+const BIN = fileURLToPath(new URL('../../../bin/esdb-linker.js', import.meta.url));
+
+async function runUntilReady(
+  t: TestContext,
+  args: string[],
+): Promise<{ stdout: () => string; url: string; signal: (s: NodeJS.Signals) => Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'emulator', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      const m = /esdb:\/\/\S+\?tls=false/.exec(stdout);
+      if (m && stdout.endsWith('\n')) resolve(m[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code} before ready: ${stdout}${stderr}`)));
+  });
+  return {
+    stdout: () => stdout,
+    url,
+    signal: async (s) => {
+      child.kill(s);
+      return exited;
+    },
+  };
+}
+
+describe('esdb-linker emulator (CLI)', () => {
+  it('prints one ready line with the real port, serves the client, and exits 0 on SIGTERM', async (t) => {
+    const run = await runUntilReady(t, ['--port', '0']);
+    assert.match(run.url, /^esdb:\/\/127\.0\.0\.1:(\d+)\?tls=false$/);
+    const port = Number(/:(\d+)\?/.exec(run.url)?.[1]);
+    assert.ok(port > 0 && port <= 65535);
+    const client = EventStoreDBClient.connectionString(run.url);
+    t.after(() => client.dispose());
+    const result = await client.appendToStream('cli-check', [jsonEvent({ type: 'T', data: {} })]);
+    assert.equal(result.nextExpectedRevision, 0n);
+    assert.equal(await run.signal('SIGTERM'), 0);
+    assert.equal(run.stdout().trimEnd().split('\n').length, 1, `exactly one stdout line: ${run.stdout()}`);
+  });
+
+  it('exits 0 on SIGINT', async (t) => {
+    const run = await runUntilReady(t, ['--port', '0', '--host', '127.0.0.1']);
+    assert.equal(await run.signal('SIGINT'), 0);
+  });
+
+  for (const args of [['--port', 'abc'], ['--port', '70000'], ['--port', '-1'], ['--bogus'], ['--host', '']]) {
+    it(`rejects ${args.join(' ')} with exit code 2 and a clear message`, () => {
+      const r = spawnSync(process.execPath, [BIN, 'emulator', ...args], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 2, `stdout: ${r.stdout} stderr: ${r.stderr}`);
+      assert.match(r.stderr, args[0] === '--bogus' ? /unknown option '--bogus'/ : new RegExp(`${args[0]}`));
+      assert.equal(r.stdout, '');
+    });
+  }
+});
