@@ -23,7 +23,8 @@ const encoder = new TextEncoder();
 
 /** .NET `DateTime.ToString("o")` for a UTC time: `2026-11-23T14:16:42.1230000Z`. */
 export function dotnetRoundTrip(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+  // toISOString always ends in `.mmmZ`; .NET prints ticks, 7 digits.
+  return `${date.toISOString().slice(0, -1)}0000Z`;
 }
 
 export type LoopDecision = { copy: true } | { copy: false; reason: 'local' | 'origin-loop' | 'destination-loop' };

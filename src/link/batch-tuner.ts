@@ -29,7 +29,9 @@ export class BatchTuner {
   static readonly TOLERANCE = 2;
 
   constructor(private readonly options: LinkBatchOptions) {
-    this.current = options.adaptive ? clamp(options.initialEvents, options.minEvents, options.maxEvents) : options.initialEvents;
+    this.current = options.adaptive
+      ? clamp(options.initialEvents, options.minEvents, options.maxEvents)
+      : options.initialEvents;
   }
 
   get size(): number {
@@ -62,7 +64,14 @@ export class BatchTuner {
     }
     this.current = clamp(this.current, this.options.minEvents, this.options.maxEvents);
     if (this.current === previous) reason = 'hold';
-    return { previous, next: this.current, latencyMsPerEvent: perEvent, floorMsPerEvent: this.floor, eventsPerSecond, reason };
+    return {
+      previous,
+      next: this.current,
+      latencyMsPerEvent: perEvent,
+      floorMsPerEvent: this.floor,
+      eventsPerSecond,
+      reason,
+    };
   }
 
   /** A transient failure halves the size (multiplicative decrease). */

@@ -28,6 +28,7 @@ export class CheckpointStore {
     private readonly client: EventStoreDBClient,
     private readonly linkName: string,
     private readonly now: () => number,
+    private readonly writeOptions: { credentials?: { username: string; password: string } } = {},
   ) {
     this.streamName = checkpointStreamName(linkName);
   }
@@ -53,7 +54,11 @@ export class CheckpointStore {
 
   async write(position: Position): Promise<void> {
     if (!this.metadataSet) {
-      await this.client.setStreamMetadata(this.streamName, { maxCount: CHECKPOINT_STREAM_MAX_COUNT });
+      await this.client.setStreamMetadata(
+        this.streamName,
+        { maxCount: CHECKPOINT_STREAM_MAX_COUNT },
+        { ...this.writeOptions },
+      );
       this.metadataSet = true;
     }
     const data: CheckpointData = {
@@ -70,7 +75,7 @@ export class CheckpointStore {
         contentType: 'application/json',
         data: new TextEncoder().encode(JSON.stringify(data)),
       }),
-      { expectedRevision: ANY },
+      { expectedRevision: ANY, ...this.writeOptions },
     );
   }
 }
@@ -82,7 +87,12 @@ export function parseCheckpoint(bytes: Uint8Array, streamName: string): Position
   } catch (err) {
     throw new LinkerError('ESDBL_LINK_CHECKPOINT_INVALID', `checkpoint in ${streamName} is not JSON`, { cause: err });
   }
-  if (typeof data.commit !== 'string' || typeof data.prepare !== 'string' || !/^\d+$/.test(data.commit) || !/^\d+$/.test(data.prepare)) {
+  if (
+    typeof data.commit !== 'string' ||
+    typeof data.prepare !== 'string' ||
+    !/^\d+$/.test(data.commit) ||
+    !/^\d+$/.test(data.prepare)
+  ) {
     throw new LinkerError(
       'ESDBL_LINK_CHECKPOINT_INVALID',
       `checkpoint in ${streamName} lacks decimal "commit"/"prepare" strings`,

@@ -30,6 +30,8 @@ export interface ConflictHandlerDeps {
   maxBytes: number;
   logger: Logger;
   now: () => number;
+  /** Options of every write (per-call credentials select the classic Append RPC). */
+  writeOptions: { credentials?: { username: string; password: string } };
   /** Wraps one destination call in the link's retry loop (transient errors). */
   retrying<T>(op: () => Promise<T>): Promise<T>;
 }
@@ -66,7 +68,10 @@ export class ConflictHandler {
   }
 
   /** Returns where the event went; throws `ESDBL_LINK_CONFLICT_HALT` under the `halt` policy. */
-  async handle(item: WorkItem, cause: ConflictCause): Promise<'original-stream' | 'conflict-stream' | 'already-recorded'> {
+  async handle(
+    item: WorkItem,
+    cause: ConflictCause,
+  ): Promise<'original-stream' | 'conflict-stream' | 'already-recorded'> {
     const details = this.details(item, cause);
     const log = {
       stream: item.originStream,
@@ -97,7 +102,10 @@ export class ConflictHandler {
     return this.recordInConflictStream(item, details);
   }
 
-  private async appendToOriginal(item: WorkItem, metadata: Uint8Array): Promise<'original-stream' | 'already-recorded'> {
+  private async appendToOriginal(
+    item: WorkItem,
+    metadata: Uint8Array,
+  ): Promise<'original-stream' | 'already-recorded'> {
     const tail = await this.deps.retrying(() => this.deps.reader.tail(item.destStream, DUPLICATE_SEARCH_WINDOW));
     const existing = tail.find((e) => e.id === item.id);
     if (existing) {
@@ -108,7 +116,7 @@ export class ConflictHandler {
       this.deps.client.appendToStream(
         item.destStream,
         rawEvent({ id: item.id, type: item.type, contentType: item.contentType, data: item.data, metadata }),
-        { expectedRevision: ANY },
+        { expectedRevision: ANY, ...this.deps.writeOptions },
       ),
     );
     // Later events of this stream follow the one just written.
@@ -116,7 +124,10 @@ export class ConflictHandler {
     return 'original-stream';
   }
 
-  private async recordInConflictStream(item: WorkItem, details: ConflictDetails): Promise<'conflict-stream' | 'already-recorded'> {
+  private async recordInConflictStream(
+    item: WorkItem,
+    details: ConflictDetails,
+  ): Promise<'conflict-stream' | 'already-recorded'> {
     const id = deterministicUuid('esdb-linker-conflict', this.deps.linkName, item.id, item.revision.toString());
     const tail = await this.deps.retrying(() => this.deps.reader.tail(this.conflictStream, DUPLICATE_SEARCH_WINDOW));
     if (tail.some((e) => e.id === id)) return 'already-recorded';
@@ -137,7 +148,12 @@ export class ConflictHandler {
     return 'conflict-stream';
   }
 
-  private async appendRecord(item: WorkItem, id: string, details: Record<string, string>, omitData: boolean): Promise<void> {
+  private async appendRecord(
+    item: WorkItem,
+    id: string,
+    details: Record<string, string>,
+    omitData: boolean,
+  ): Promise<void> {
     const extra = { ...details };
     let data = item.data;
     if (omitData) {
@@ -160,6 +176,7 @@ export class ConflictHandler {
     await this.deps.retrying(() =>
       this.deps.client.appendToStream(this.conflictStream, rawEvent({ id, type, contentType, data, metadata }), {
         expectedRevision: ANY,
+        ...this.deps.writeOptions,
       }),
     );
   }

@@ -60,9 +60,7 @@ export function compileFilter(options: LinkFilterOptions, replicateTombstones: b
   const userPrefixes = options.includeStreamPrefixes.filter((p) => p.length > 0 && !p.startsWith('$'));
 
   const serverStreamRegex =
-    userPrefixes.length > 0
-      ? `^(?:\\$\\$)?(?:${userPrefixes.map(escapeRegex).join('|')})`
-      : '^(?:[^$]|\\$\\$[^$])';
+    userPrefixes.length > 0 ? `^(?:\\$\\$)?(?:${userPrefixes.map(escapeRegex).join('|')})` : '^(?:[^$]|\\$\\$[^$])';
 
   function streamAllowed(base: string): boolean {
     if (options.includeStreamPrefixes.length > 0 && !options.includeStreamPrefixes.some((p) => base.startsWith(p)))

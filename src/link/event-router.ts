@@ -5,9 +5,7 @@ import type { CompiledFilter } from './event-filter.js';
 import type { ResolvedLinkOptions } from './link-options.js';
 import { EVENT_OVERHEAD_BYTES, type WorkItem } from './work-item.js';
 
-export type RouteDecision =
-  | { copy: true; item: Omit<WorkItem, 'ticket'> }
-  | { copy: false; reason: string };
+export type RouteDecision = { copy: true; item: Omit<WorkItem, 'ticket'> } | { copy: false; reason: string };
 
 /**
  * Turns an origin event into the write it needs (or the reason it needs none): filters, loop prevention,

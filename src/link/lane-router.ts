@@ -2,6 +2,9 @@ import PQueue from 'p-queue';
 import { takeBatch } from './batcher.js';
 import type { WorkItem } from './work-item.js';
 
+/** How long a catch-up lane with less than a full batch waits for more of its events. */
+const COALESCE_MS = 3;
+
 interface Lane {
   key: string;
   items: WorkItem[];
@@ -17,6 +20,8 @@ export interface LaneRouterOptions {
   process(batch: WorkItem[], saturated: boolean): Promise<void>;
   /** A batch failed for good (halt, abort): the router stops scheduling. */
   onFailure(err: unknown): void;
+  /** Whether a lane with less than a full batch should let the reader add to it first (catch-up). */
+  coalesce(): boolean;
   /** Buffer content changed (events and bytes held from routing to acknowledgement). */
   onBufferChange(events: number, bytes: number): void;
 }
@@ -65,7 +70,14 @@ export class LaneRouter {
 
   private async turn(lane: Lane): Promise<void> {
     if (this.stopped) return;
-    const limits = this.options.limits();
+    let limits = this.options.limits();
+    if (lane.items.length < limits.events && this.options.coalesce()) {
+      // During catch-up events arrive in bursts: a short pause lets the burst land here, so the append
+      // carries a batch instead of a single event (a few ms against a round trip per event).
+      await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+      if (this.stopped) return;
+      limits = this.options.limits();
+    }
     const batch = takeBatch(lane.items, limits.events, limits.bytes);
     const saturated = lane.items.length > 0 || batch.length >= limits.events;
     try {

@@ -37,7 +37,13 @@ import type { WorkItem } from './work-item.js';
 export interface LinkerServiceOptions {
   options: ResolvedLinkOptions;
   origin: { name: string; client: EventStoreDBClient };
-  destination: { name: string; client: EventStoreDBClient };
+  /**
+   * `credentials` (added field, optional): the destination's user, passed on every write. Per-call
+   * credentials make the v6 client use the classic Append RPC instead of BatchAppend, whose in-flight
+   * appends share one process-wide promise map: a failure (or a not-leader redirect!) on any node's
+   * BatchAppend stream is delivered to every client of the process. Ignored on insecure connections.
+   */
+  destination: { name: string; client: EventStoreDBClient; credentials?: { username: string; password: string } };
   logger: Logger;
   metrics?: LinkMetrics;
   clock?: Clock;
@@ -70,7 +76,7 @@ export class LinkerService {
 
   private readonly options: ResolvedLinkOptions;
   private readonly origin: { name: string; client: EventStoreDBClient };
-  private readonly destination: { name: string; client: EventStoreDBClient };
+  private readonly destination: LinkerServiceOptions['destination'];
   private readonly log: Logger;
   private readonly metrics: LinkMetrics;
   private readonly clock: Clock;
@@ -130,7 +136,13 @@ export class LinkerService {
     this.filter = compileFilter(this.options.filter, this.options.replicateTombstones);
     this.eventRouter = new EventRouter(this.options, this.filter);
     this.tuner = new BatchTuner(this.options.batch);
-    this.checkpoints = new CheckpointStore(this.destination.client, this.options.name, () => this.clock.now());
+    const writeOptions = this.destination.credentials ? { credentials: this.destination.credentials } : {};
+    this.checkpoints = new CheckpointStore(
+      this.destination.client,
+      this.options.name,
+      () => this.clock.now(),
+      writeOptions,
+    );
     this.reader = new SubscriptionReader(this.origin.client, this.filter.serverStreamRegex);
     this.rate = new RateWindow(() => this.clock.now());
     this.stall = new StallDetector(this.options.stallTimeoutMs, this.clock.now());
@@ -147,6 +159,7 @@ export class LinkerService {
       maxBytes: this.options.batch.maxBytes,
       logger: this.log,
       now: () => this.clock.now(),
+      writeOptions,
       retrying: (op) => withRetry(op, this.retryHooks(), this.work.signal),
     });
     this.writer = new StreamWriter({
@@ -157,6 +170,7 @@ export class LinkerService {
       clock: this.clock,
       logger: this.log,
       retry: this.options.retry,
+      writeOptions,
       appendTimeoutMs: Math.max(MIN_APPEND_TIMEOUT_MS, this.options.stallTimeoutMs * 2),
       onRetry: (err, delayMs) => {
         this.noteRetry('append', err, delayMs);
@@ -174,6 +188,7 @@ export class LinkerService {
       limits: () => ({ events: this.tuner.size, bytes: this.options.batch.maxBytes }),
       process: (batch, saturated) => this.processBatch(batch, saturated),
       onFailure: (err) => this.fail(err),
+      coalesce: () => this.phase === 'catch-up',
       onBufferChange: (events, bytes) => this.onBufferChange(events, bytes),
     });
     this.metrics.batchSize(this.tuner.size);
@@ -228,7 +243,10 @@ export class LinkerService {
     this.reading.abort(new LinkerError('ESDBL_LINK_STOPPED', 'link stopping'));
     const drained = await this.raceTimeout(this.lanes.onIdle(), graceMs);
     if (!drained) {
-      this.log.warn({ graceMs, pending: this.watermark.pendingCount }, 'grace period over: abandoning in-flight appends');
+      this.log.warn(
+        { graceMs, pending: this.watermark.pendingCount },
+        'grace period over: abandoning in-flight appends',
+      );
     }
     this.lanes.stop();
     this.work.abort(new LinkerError('ESDBL_LINK_STOPPED', 'link stopped'));
@@ -358,7 +376,10 @@ export class LinkerService {
       if (!decision.copy) {
         this.eventsSkipped++;
         this.watermark.pass(position);
-        this.log.trace({ stream: event.streamId, revision: event.revision.toString(), reason: decision.reason }, 'skipped');
+        this.log.trace(
+          { stream: event.streamId, revision: event.revision.toString(), reason: decision.reason },
+          'skipped',
+        );
         this.checkWaiters();
         return;
       }
@@ -574,7 +595,10 @@ export class LinkerService {
     const reason = errorReason(err);
     this.metrics.retry(reason);
     this.recordError(err);
-    this.log.warn({ where, reason, delayMs, err: redactText(errorMessage(err)) }, `${where}: retrying in ${delayMs} ms`);
+    this.log.warn(
+      { where, reason, delayMs, err: redactText(errorMessage(err)) },
+      `${where}: retrying in ${delayMs} ms`,
+    );
   }
 
   private noteRecovered(): void {
@@ -584,11 +608,14 @@ export class LinkerService {
   }
 
   private recordError(err: unknown): void {
-    this.lastError = {
-      code: isLinkerError(err) ? err.code : `ESDBL_LINK_${errorReason(err).toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`,
-      message: redactText(errorMessage(err)),
-      at: new Date(this.clock.now()).toISOString(),
-    };
+    const message = redactText(errorMessage(err));
+    this.lastError = isLinkerError(err)
+      ? { code: err.code, message, at: new Date(this.clock.now()).toISOString() }
+      : {
+          code: 'ESDBL_LINK_TRANSIENT',
+          message: `${errorReason(err)}${message ? `: ${message}` : ''}`,
+          at: new Date(this.clock.now()).toISOString(),
+        };
   }
 
   private failure(err: unknown): LinkerError {

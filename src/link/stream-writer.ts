@@ -40,6 +40,8 @@ export interface StreamWriterDeps {
   logger: Logger;
   retry: { initialDelayMs: number; maxDelayMs: number };
   appendTimeoutMs: number;
+  /** Options of every write (per-call credentials select the classic Append RPC). */
+  writeOptions: { credentials?: { username: string; password: string } };
   onRetry(err: unknown, delayMs: number): void;
   onRecovered(): void;
   onConflict(item: WorkItem): void;
@@ -77,7 +79,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export class StreamWriter {
   constructor(private readonly deps: StreamWriterDeps) {}
 
-  async write(batch: WorkItem[], signal: AbortSignal, onAppended?: (ms: number, events: number) => void): Promise<WriteResult> {
+  async write(
+    batch: WorkItem[],
+    signal: AbortSignal,
+    onAppended?: (ms: number, events: number) => void,
+  ): Promise<WriteResult> {
     const result: WriteResult = { written: [], skipped: [], conflicted: [], appendMs: 0, appends: 0 };
     let rest = batch;
     const backoff = new Backoff(this.deps.retry);
@@ -104,6 +110,7 @@ export class StreamWriter {
           this.deps.client.appendToStream(first.destStream, rest.map(toEventData), {
             expectedRevision: expected,
             deadline: this.deps.appendTimeoutMs,
+            ...this.deps.writeOptions,
           }),
           this.deps.appendTimeoutMs,
           `append to ${first.destStream}`,
@@ -143,7 +150,12 @@ export class StreamWriter {
             }
             await this.conflict(
               first,
-              { reason: 'stream-deleted', message: errorMessage(readErr), expected: describe(expected), actual: 'deleted' },
+              {
+                reason: 'stream-deleted',
+                message: errorMessage(readErr),
+                expected: describe(expected),
+                actual: 'deleted',
+              },
               result,
             );
             rest = rest.slice(1);
@@ -193,7 +205,11 @@ export class StreamWriter {
       signal.throwIfAborted();
       try {
         await withTimeout(
-          this.deps.client.tombstoneStream(item.destStream, { expectedRevision: ANY, deadline: this.deps.appendTimeoutMs }),
+          this.deps.client.tombstoneStream(item.destStream, {
+            expectedRevision: ANY,
+            deadline: this.deps.appendTimeoutMs,
+            ...this.deps.writeOptions,
+          }),
           this.deps.appendTimeoutMs,
           `tombstone of ${item.destStream}`,
         );
@@ -306,7 +322,9 @@ export class StreamWriter {
 }
 
 function sameMetadataEvent(existing: DestinationEvent, item: WorkItem): boolean {
-  return existing.type === METADATA_EVENT_TYPE && item.type === METADATA_EVENT_TYPE && sameBytes(existing.data, item.data);
+  return (
+    existing.type === METADATA_EVENT_TYPE && item.type === METADATA_EVENT_TYPE && sameBytes(existing.data, item.data)
+  );
 }
 
 export function toEventData(item: WorkItem) {

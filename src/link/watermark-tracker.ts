@@ -82,6 +82,9 @@ export class WatermarkTracker {
   hasPendingAtOrBelow(position: Position): boolean {
     const e = this.entries[this.head];
     if (!e) return false;
-    return e.position.commit < position.commit || (e.position.commit === position.commit && e.position.prepare <= position.prepare);
+    return (
+      e.position.commit < position.commit ||
+      (e.position.commit === position.commit && e.position.prepare <= position.prepare)
+    );
   }
 }

@@ -60,7 +60,7 @@ export async function listConflicts(
 ): Promise<ConflictListing> {
   const { link, limit } = options;
   const conflictStream = conflictStreamName(link.origin, link.destination);
-  const entries = await readConflictStream(client, destinationNode, conflictStream, limit);
+  const entries = await readConflictStream(client, destinationNode, conflictStream, link.streamPrefix, limit);
   let scannedEvents = 0;
   const scannedAll = link.conflicts === 'metadata';
   if (scannedAll) {
@@ -76,26 +76,33 @@ async function readConflictStream(
   client: EventStoreDBClient,
   node: string,
   stream: string,
+  streamPrefix: string,
   limit: number,
 ): Promise<ConflictEntry[]> {
   const entries: ConflictEntry[] = [];
+  const read = client.readStream(stream, { direction: BACKWARDS, fromRevision: END });
   try {
-    for await (const resolved of client.readStream(stream, {
-      direction: BACKWARDS,
-      fromRevision: END,
-      maxCount: limit,
-    })) {
+    for await (const resolved of read) {
+      if (entries.length >= limit) {
+        // Leaving the loop alone would leave the gRPC call open (paused); cancel ends it.
+        await read.cancel();
+        break;
+      }
       const event = resolved.event;
       if (!event) continue;
-      const meta = metadataObject(event);
+      const meta = metadataObject(event) ?? {};
+      // Links with the same origin and destination (different stream prefixes) share the conflict stream.
+      const destinationStream = str(meta.$destinationStreamId);
+      const originStream = str(meta.$originalStreamId);
+      if (
+        destinationStream !== undefined &&
+        originStream !== undefined &&
+        destinationStream !== streamPrefix + originStream
+      ) {
+        continue;
+      }
       entries.push(
-        entryOf(
-          'conflict-stream',
-          event,
-          meta ?? {},
-          str(meta?.$destinationStreamId) ?? '?',
-          str(meta?.$originalEventId) ?? '?',
-        ),
+        entryOf('conflict-stream', event, meta, destinationStream ?? '?', str(meta.$originalEventId) ?? '?'),
       );
     }
   } catch (err) {

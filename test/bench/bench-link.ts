@@ -209,8 +209,10 @@ async function linkerStyleRate(origin: EventStoreDBClient, destination: EventSto
 }
 
 /** Live latency: origin append -> destination subscription, at a steady rate, through a running link. */
-async function liveLatency(): Promise<{ p50: number; p99: number; max: number; samples: number; sent: number }> {
-  const [o, d] = await Promise.all([emulator(), emulator()]);
+async function liveLatency(
+  o: { client: EventStoreDBClient },
+  d: { client: EventStoreDBClient },
+): Promise<{ p50: number; p99: number; max: number; samples: number; sent: number }> {
   const options = linkOptions('bench-live');
   const link = new LinkerService({
     options,
@@ -268,22 +270,32 @@ function fmt(n: number, digits = 0): string {
 async function main(): Promise<void> {
   installRawBytes();
   process.stderr.write(`bench-link: ${EVENTS} events over ${STREAMS} streams, ${EVENT_BYTES}-byte JSON\n`);
+  // All emulators start up front: a rebuild of dist/ during a long run must not break a later spawn.
   const origin = await emulator();
+  const [dest, writeTarget, linkerTarget, liveOrigin, liveDestination] = await Promise.all([
+    emulator(),
+    emulator(),
+    emulator(),
+    emulator(),
+    emulator(),
+  ]);
   process.stderr.write('prefilling the origin...\n');
   const filled = await prefill(origin.client);
   process.stderr.write(`  prefill: ${fmt(EVENTS / filled.seconds)} ev/s\n`);
 
   process.stderr.write('(b) read ceiling...\n');
   const read = await readCeiling(origin.client, filled.last.commit);
-  process.stderr.write('(a) daemon link...\n');
-  const dest = await emulator();
+  process.stderr.write(`  ${fmt(read)} ev/s\n(a) daemon link...\n`);
   const daemon = await daemonRate(origin.client, dest.client, filled.last);
+  process.stderr.write(`  ${fmt(daemon.rate)} ev/s, peak RSS ${fmt(daemon.peakRssMb)} MiB\n`);
+  // For profiling the link alone (node --cpu-prof): skip the other measurements.
+  if (process.env.BENCH_ONLY_DAEMON === '1') return;
   process.stderr.write('(c) write ceiling...\n');
-  const write = await writeCeiling((await emulator()).client);
-  process.stderr.write(`(d) Linker-style on ${LINKER_SUBSET} events...\n`);
-  const linker = await linkerStyleRate(origin.client, (await emulator()).client);
-  process.stderr.write(`(e) live latency at ${LIVE_RATE} ev/s for ${LIVE_SECONDS} s...\n`);
-  const live = await liveLatency();
+  const write = await writeCeiling(writeTarget.client);
+  process.stderr.write(`  ${fmt(write)} ev/s\n(d) Linker-style on ${LINKER_SUBSET} events...\n`);
+  const linker = await linkerStyleRate(origin.client, linkerTarget.client);
+  process.stderr.write(`  ${fmt(linker)} ev/s\n(e) live latency at ${LIVE_RATE} ev/s for ${LIVE_SECONDS} s...\n`);
+  const live = await liveLatency(liveOrigin, liveDestination);
 
   const ceiling = Math.min(read, write);
   const results = {

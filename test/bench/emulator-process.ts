@@ -15,7 +15,9 @@ export interface EmulatorProcess {
  * address the command prints.
  */
 export async function startEmulatorProcess(extraArgs: string[] = [], timeoutMs = 20_000): Promise<EmulatorProcess> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'emulator', '--port', '0', ...extraArgs], {
+  // e.g. BENCH_EMULATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" to profile the emulators too.
+  const nodeArgs = (process.env.BENCH_EMULATOR_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, 'emulator', '--port', '0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

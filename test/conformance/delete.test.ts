@@ -66,10 +66,34 @@ for (const variant of SERVER_VARIANTS) {
         [2n],
         'only events written after the delete are visible',
       );
+      // The soft delete wrote a fresh `{"$tb":long.MaxValue}` (the real server's writer drops the other keys), and the
+      // undelete rewrote that document with `$tb` = the first new revision.
       const undeleted = await client.getStreamMetadata(stream);
-      assert.equal(undeleted.metadata?.truncateBefore, 2, 'the undelete truncates before the first new revision');
-      assert.equal(undeleted.metadata?.owner, 'conformance', 'custom metadata survives the delete and undelete');
+      assert.deepEqual(undeleted.metadata, { truncateBefore: 2 });
       assert.equal((await client.appendToStream(stream, events(1), { expectedRevision: 2n })).nextExpectedRevision, 3n);
+    });
+
+    test('writing metadata to a soft-deleted stream undeletes it, keeping the old events hidden', async (t) => {
+      const client = (await openTarget(t, variant)).client();
+      const stream = uniqueStream('soft-meta');
+      await client.appendToStream(stream, events(2), { expectedRevision: NO_STREAM });
+      await client.deleteStream(stream);
+      await client.setStreamMetadata(stream, { owner: 'conformance' });
+      const meta = await client.getStreamMetadata(stream);
+      assert.deepEqual(meta.metadata, { owner: 'conformance', truncateBefore: 2 });
+      // No longer deleted: the revisions continue from the old last one.
+      const next = await client.appendToStream(stream, events(1), { expectedRevision: 1n });
+      assert.equal(next.nextExpectedRevision, 2n);
+      assert.deepEqual(
+        (await collect(client.readStream(stream))).map((e) => e.event!.revision),
+        [2n],
+      );
+    });
+
+    test('soft-deleting a stream that has neither events nor metadata is a wrong expected version', async (t) => {
+      const client = (await openTarget(t, variant)).client();
+      const err = await rejection(client.deleteStream(uniqueStream('soft-none')), 'deleting a missing stream');
+      assert.ok(err instanceof WrongExpectedVersionError, `expected WrongExpectedVersionError, got ${String(err)}`);
     });
 
     test('soft delete with any, then recreate with any', async (t) => {

@@ -144,7 +144,7 @@ function aliasesOf(file: GeneratedFile, packages: Map<string, string>): Map<stri
   for (const m of file.text.matchAll(/^var (\w+) = require\('([^']+)'\);/gm)) {
     const [, alias, from] = m;
     if (from!.startsWith('google-protobuf/google/protobuf/')) aliases.set(alias!, 'google.protobuf');
-    else if (from!.startsWith('./')) {
+    else if (from!.startsWith('.')) {
       const pkg = packages.get(basename(from!));
       if (pkg !== undefined) aliases.set(alias!, pkg);
     }

@@ -116,7 +116,9 @@ const OBJECT_SHAPES: readonly MetadataShape[] = [
   () => new Uint8Array(0),
   (_rng, node, n) => encoder.encode(JSON.stringify({ $correlationId: `c-${n}`, $causationId: `k-${n}`, user: node })),
   (rng, _node, n) =>
-    encoder.encode(`{ "tenant" : "t${n % 7}",\n "tags": [${JSON.stringify(rng.pick(WORDS))}], "big": 98765432109876543210 }`),
+    encoder.encode(
+      `{ "tenant" : "t${n % 7}",\n "tags": [${JSON.stringify(rng.pick(WORDS))}], "big": 98765432109876543210 }`,
+    ),
   // An explicit opt-out of `$local`: still replicated.
   (_rng, _node, n) => encoder.encode(JSON.stringify({ $local: false, seq: n })),
   (rng, _node, n) => encoder.encode(JSON.stringify({ note: rng.pick(WORDS), n, nested: { a: [1, { b: null }] } })),
@@ -192,6 +194,8 @@ export interface WriterOptions {
   pauseEvery?: number;
   /** @defaultValue 'all' */
   metadata?: MetadataShapes;
+  /** Awaited before each append: lets a test hold the writers at a known point. */
+  beforeAppend?: () => Promise<void>;
 }
 
 /** Appends random events (expected revision `any`, as an application would) and returns them in write order. */
@@ -200,6 +204,7 @@ export async function runWriter(options: WriterOptions): Promise<WrittenEvent[]>
   const written: WrittenEvent[] = [];
   const pauseEvery = options.pauseEvery ?? 4;
   for (let i = 0; i < options.appends; i++) {
+    await options.beforeAppend?.();
     const stream = rng.pick(streams);
     const events = Array.from({ length: rng.int(1, options.maxBatch) }, () =>
       randomEvent(rng, node, stream, options.metadata),
@@ -222,4 +227,36 @@ export async function seedStreams(options: WriterOptions): Promise<WrittenEvent[
     written.push(...events);
   }
   return written;
+}
+
+/** Holds writers (through `beforeAppend`) between two appends, so no append is in flight while it is closed. */
+export class WriterGate {
+  private closed: { promise: Promise<void>; open: () => void } | undefined;
+  private parked = 0;
+
+  /** Pass as `beforeAppend`. */
+  readonly beforeAppend = async (): Promise<void> => {
+    const closed = this.closed;
+    if (!closed) return;
+    this.parked++;
+    await closed.promise;
+    this.parked--;
+  };
+
+  close(): void {
+    if (this.closed) return;
+    let open!: () => void;
+    const promise = new Promise<void>((resolve) => (open = resolve));
+    this.closed = { promise, open };
+  }
+
+  open(): void {
+    this.closed?.open();
+    this.closed = undefined;
+  }
+
+  /** Writers currently held. */
+  get held(): number {
+    return this.parked;
+  }
 }

@@ -155,7 +155,10 @@ describe('emulator persistence (child process, kill -9, restart)', () => {
     const client3 = EventStoreDBClient.connectionString(third.connectionString);
     t.after(() => client3.dispose());
     assert.deepEqual(summary(await readAllOf(client3)), afterSecond);
-    const newest = client3.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
-    for await (const e of newest) assert.equal(e.event?.type, 'S2');
+    const newest: string[] = [];
+    for await (const e of client3.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 2 })) {
+      newest.push(`${e.event?.streamId}:${e.event?.type}`);
+    }
+    assert.deepEqual(newest, [`$$${soft}:$metadata`, `${soft}:S2`], 'the recreate and its undelete metadata are last');
   });
 });

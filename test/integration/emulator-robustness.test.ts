@@ -226,7 +226,7 @@ describe('emulator robustness against malformed requests (raw gRPC)', () => {
     );
   });
 
-  it('a malformed BatchAppend request ends that call only; a new call appends again', async (t) => {
+  it('a malformed BatchAppend request gets a BadRequest status and the same call appends again', async (t) => {
     const { raw } = await setup(t);
     const stream = `b-${randomUUID()}`;
     const batch = (id: unknown): unknown => ({
@@ -235,29 +235,40 @@ describe('emulator robustness against malformed requests (raw gRPC)', () => {
       proposed_messages: [{ id, metadata: { type: 'T', 'content-type': 'application/json' }, data: Buffer.from('{}') }],
       is_final: true,
     });
-    const run = (request: unknown): Promise<{ responses: unknown[]; err?: ServiceError }> =>
-      new Promise((resolve) => {
-        const responses: unknown[] = [];
-        const call = raw.BatchAppend();
-        call.on('data', (m) => {
-          responses.push(m);
-          call.end();
-        });
-        call.on('error', (err) => resolve({ responses, err }));
-        call.on('end', () => resolve({ responses }));
-        call.write(request);
-      });
-    const bad = await run(batch({ string: 'nope' }));
-    assert.equal(bad.err?.code, status.UNKNOWN);
-    const good = await run(batch({ string: randomUUID() }));
-    assert.equal(good.err, undefined);
-    const response = good.responses[0] as {
+    const responses: Record<string, unknown>[] = [];
+    const call = raw.BatchAppend();
+    const ended = new Promise<ServiceError | undefined>((resolve) => {
+      call.on('error', (err) => resolve(err));
+      call.on('end', () => resolve(undefined));
+    });
+    const next = (): Promise<Record<string, unknown>> =>
+      new Promise((resolve) => call.on('data', (m) => responses.length === 0 || resolve(m as Record<string, unknown>)));
+    const first = new Promise<Record<string, unknown>>((resolve) =>
+      call.on('data', (m) => {
+        responses.push(m as Record<string, unknown>);
+        if (responses.length === 1) resolve(m as Record<string, unknown>);
+      }),
+    );
+    call.write(batch({ string: 'nope' }));
+    const bad = (await first) as {
+      result: string;
+      error: { code: number; message: string; details: { type_url: string } };
+    };
+    assert.equal(bad.result, 'error');
+    assert.equal(bad.error.code, status.INVALID_ARGUMENT);
+    assert.equal(bad.error.message, 'BadRequest');
+    assert.equal(bad.error.details.type_url, 'type.googleapis.com/event_store.client.BadRequest');
+    const second = next();
+    call.write(batch({ string: randomUUID() }));
+    const good = (await second) as {
       result: string;
       success: { current_revision: string };
       stream_identifier: { stream_name: Buffer };
     };
-    assert.equal(response.result, 'success');
-    assert.equal(response.success.current_revision, '0');
-    assert.equal(response.stream_identifier.stream_name.toString(), stream);
+    assert.equal(good.result, 'success');
+    assert.equal(good.success.current_revision, '0');
+    assert.equal(good.stream_identifier.stream_name.toString(), stream);
+    call.end();
+    assert.equal(await ended, undefined, 'the call ends cleanly');
   });
 });

@@ -29,7 +29,13 @@ async function read(client: EventStoreDBClient, stream: string): Promise<Stored[
       } catch {
         metadata = {};
       }
-      out.push({ id: e.event.id, type: e.event.type, revision: e.event.revision, metadata, dataLength: raw.data.length });
+      out.push({
+        id: e.event.id,
+        type: e.event.type,
+        revision: e.event.revision,
+        metadata,
+        dataLength: raw.data.length,
+      });
     }
   } catch (err) {
     if (err instanceof StreamNotFoundError) return [];

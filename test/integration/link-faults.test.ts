@@ -16,12 +16,12 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000): Pr
 async function writeSome(client: Parameters<typeof appendRaw>[0], tag: string, streams: number, perStream: number) {
   for (let i = 0; i < streams; i++) {
     const ids = Array.from({ length: perStream }, () => ({ id: randomUUID() }));
-    // The v6 client rejects every in-flight BatchAppend of the process when one BatchAppend stream fails
-    // (a module-global promise map), so faults injected on the destination also hit these writes: retry
-    // them with the same ids and expected revision (idempotent).
+    // Classic Append: the v6 client delivers a failure of any BatchAppend stream (and its not-leader
+    // redirect) to every BatchAppend in flight in the process, so faults injected on the destination
+    // would hit these writes too. Retried with the same ids and expectation (idempotent) for origin faults.
     for (let attempt = 0; ; attempt++) {
       try {
-        await appendRaw(client, `fault-${tag}-${i}`, ids, 'no_stream');
+        await appendRaw(client, `fault-${tag}-${i}`, ids, 'no_stream', true);
         break;
       } catch (err) {
         if (attempt >= 20) throw err;

@@ -3,6 +3,7 @@ import type { TestContext } from 'node:test';
 import { BACKWARDS, END, type EventStoreDBClient } from '@eventstore/db-client';
 import { rawEvent } from '../../src/client/raw-bytes.js';
 import { LinkerService } from '../../src/link/linker-service.js';
+import type { LinkMetrics } from '../../src/link/link-metrics.js';
 import type { ResolvedLinkOptions } from '../../src/link/link-options.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { compareNodes, type CompareOptions } from '../../src/verify/compare-nodes.js';
@@ -10,7 +11,11 @@ import type { EmulatorOptions } from '../../src/emulator/emulator-api.js';
 import { startNodes, type TestNode } from '../helpers/nodes.js';
 
 /** Helpers shared by the link integration tests (not a test file). */
-export function linkOptions(origin: string, destination: string, over: Partial<ResolvedLinkOptions> = {}): ResolvedLinkOptions {
+export function linkOptions(
+  origin: string,
+  destination: string,
+  over: Partial<ResolvedLinkOptions> = {},
+): ResolvedLinkOptions {
   return {
     name: `${origin}-to-${destination}-${randomUUID().slice(0, 6)}`,
     origin,
@@ -61,12 +66,22 @@ export function startLink(
   origin: TestNode,
   destination: TestNode,
   options: ResolvedLinkOptions,
-  clients?: { origin?: EventStoreDBClient; destination?: EventStoreDBClient },
+  extra?: {
+    origin?: EventStoreDBClient;
+    destination?: EventStoreDBClient;
+    metrics?: LinkMetrics;
+    credentials?: { username: string; password: string };
+  },
 ): LinkerService {
   const link = new LinkerService({
     options,
-    origin: { name: origin.name, client: clients?.origin ?? origin.client() },
-    destination: { name: destination.name, client: clients?.destination ?? destination.client() },
+    origin: { name: origin.name, client: extra?.origin ?? origin.client() },
+    destination: {
+      name: destination.name,
+      client: extra?.destination ?? destination.client(),
+      ...(extra?.credentials ? { credentials: extra.credentials } : {}),
+    },
+    ...(extra?.metrics ? { metrics: extra.metrics } : {}),
     logger: process.env.LINK_TEST_LOG ? silentLogger().child({}, { level: process.env.LINK_TEST_LOG }) : silentLogger(),
   });
   const links = linksOf.get(t);
@@ -115,6 +130,8 @@ export async function appendRaw(
   stream: string,
   events: { type?: string; data?: Uint8Array; metadata?: Uint8Array | string; binary?: boolean; id?: string }[],
   expectedRevision?: bigint | 'no_stream' | 'any',
+  /** Per-call credentials make the client use the classic Append RPC, immune to other clients' BatchAppend faults. */
+  classic = false,
 ): Promise<bigint> {
   const r = await client.appendToStream(
     stream,
@@ -127,7 +144,10 @@ export async function appendRaw(
         metadata: typeof e.metadata === 'string' ? enc.encode(e.metadata) : e.metadata,
       }),
     ),
-    expectedRevision === undefined ? {} : { expectedRevision },
+    {
+      ...(expectedRevision === undefined ? {} : { expectedRevision }),
+      ...(classic ? { credentials: { username: 'admin', password: 'changeit' } } : {}),
+    },
   );
   return r.nextExpectedRevision;
 }

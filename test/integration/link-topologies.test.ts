@@ -59,6 +59,9 @@ test('chain dc1 -> dc2 -> dc3 extends $origin; stream prefix names the destinati
   await assertSame(a, c, { streamPrefix: 'from-dc2-', includeStreamPrefixes: [stream] });
   for await (const e of c.readStream(`from-dc2-${stream}`, { maxCount: 1 })) {
     const meta = Buffer.from(rawBytesOf(e.event!).metadata).toString();
-    assert.match(meta, /^\{"user":"u","\$origin":"dc1,dc2","\$applies":"[^"]+","\$eventStreamId":"chain-[^"]+","\$eventNumber":0\}$/);
+    assert.match(
+      meta,
+      /^\{"user":"u","\$origin":"dc1,dc2","\$applies":"[^"]+","\$eventStreamId":"chain-[^"]+","\$eventNumber":0\}$/,
+    );
   }
 });

@@ -63,7 +63,10 @@ test('active/active (conflicts: stream): one-sided streams converge exactly, con
     for (const r of records) {
       const meta = jsonObjectOf(r.metadata) ?? {};
       assert.equal(typeof meta.$error, 'string', 'a conflict record says what went wrong');
-      assert.ok(String(meta.$originalStreamId).startsWith(aa.prefixes.both), 'only streams written on both sides conflict');
+      assert.ok(
+        String(meta.$originalStreamId).startsWith(aa.prefixes.both),
+        'only streams written on both sides conflict',
+      );
     }
   }
   assert.equal(status.ready, true, 'a pair that records conflicts stays ready');
@@ -79,5 +82,7 @@ test('active/active (conflicts: stream): one-sided streams converge exactly, con
   const after = await Promise.all([countNonBookkeepingEvents(c1), countNonBookkeepingEvents(c2)]);
   const bookkeepingAfter = await Promise.all([countBookkeepingEvents(c1), countBookkeepingEvents(c2)]);
   assert.deepEqual(after, before, 'no event is written once the writers stopped and the links settled');
-  t.diagnostic(`checkpoint events written while idle (2 s): dc1 ${bookkeepingAfter[0] - bookkeepingBefore[0]}, dc2 ${bookkeepingAfter[1] - bookkeepingBefore[1]}`);
+  t.diagnostic(
+    `checkpoint events written while idle (2 s): dc1 ${bookkeepingAfter[0] - bookkeepingBefore[0]}, dc2 ${bookkeepingAfter[1] - bookkeepingBefore[1]}`,
+  );
 });

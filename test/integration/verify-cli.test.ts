@@ -68,9 +68,21 @@ describe('esdb-linker verify', () => {
   });
 
   test('--json gives a machine-readable result with revisions as strings', async () => {
-    const r = await runTool(['verify', '--origin', cs(0), '--destination', cs(1), '--include-prefix', `${p}diff`, '--json']);
+    const r = await runTool([
+      'verify',
+      '--origin',
+      cs(0),
+      '--destination',
+      cs(1),
+      '--include-prefix',
+      `${p}diff`,
+      '--json',
+    ]);
     assert.equal(r.code, 1, r.stderr);
-    const out = JSON.parse(r.stdout) as { equal: boolean; differences: { stream: string; kind: string; revision: string }[] };
+    const out = JSON.parse(r.stdout) as {
+      equal: boolean;
+      differences: { stream: string; kind: string; revision: string }[];
+    };
     assert.equal(out.equal, false);
     assert.deepEqual(
       out.differences.map((d) => [d.stream, d.kind, d.revision]),
@@ -85,7 +97,13 @@ describe('esdb-linker verify', () => {
         { name: 'dc2', connectionString: cs(1) },
       ],
       links: [
-        { name: 'fan', origin: 'dc1', destination: 'dc2', streamPrefix: 'dc1.', filter: { includeStreamPrefixes: [`${p}fan`] } },
+        {
+          name: 'fan',
+          origin: 'dc1',
+          destination: 'dc2',
+          streamPrefix: 'dc1.',
+          filter: { includeStreamPrefixes: [`${p}fan`] },
+        },
       ],
     });
     t.after(() => config.remove());
@@ -104,7 +122,17 @@ describe('esdb-linker verify', () => {
     assert.equal(none.code, 2);
     assert.match(none.stderr, /give --origin and --destination/);
 
-    const both = await runTool(['verify', '--origin', cs(0), '--destination', cs(1), '--config', 'x.yaml', '--link', 'a']);
+    const both = await runTool([
+      'verify',
+      '--origin',
+      cs(0),
+      '--destination',
+      cs(1),
+      '--config',
+      'x.yaml',
+      '--link',
+      'a',
+    ]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /not both/);
 
@@ -124,7 +152,13 @@ describe('esdb-linker verify', () => {
 
   test('an unreachable node: exit 3, a clear message, credentials redacted', async () => {
     const port = await freePort();
-    const r = await runTool(['verify', '--origin', cs(0), '--destination', `esdb://admin:s3cret@127.0.0.1:${port}?tls=false`]);
+    const r = await runTool([
+      'verify',
+      '--origin',
+      cs(0),
+      '--destination',
+      `esdb://admin:s3cret@127.0.0.1:${port}?tls=false`,
+    ]);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stderr, /cannot reach the destination node/);
     assert.match(r.stderr, /ESDBL_VERIFY_NODE_UNREACHABLE/);

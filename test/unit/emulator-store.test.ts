@@ -132,25 +132,51 @@ describe('emulator store: expected revision and idempotency (CheckCommit)', () =
 });
 
 describe('emulator store: soft delete, undelete and tombstone', () => {
-  it('soft delete hides the stream; appending again undeletes and keeps numbering and other keys', () => {
+  it('soft delete hides the stream; appending again undeletes and continues the numbering', () => {
     const store = newStore();
     const s = `s-${randomUUID()}`;
     success(store.append(s, NO_STREAM, [ev(), ev(), ev()]));
-    success(store.append(`$$${s}`, ANY, [metaEvent('{"$maxCount":10,"custom":"kept"}')]));
+    success(store.append(`$$${s}`, ANY, [metaEvent('{"$maxCount":10,"custom":"dropped"}')]));
     success(store.softDelete(s, rev(2n)));
-    const metaAfterDelete = store.stream(`$$${s}`)?.events.at(-1);
-    assert.match(metaAfterDelete?.data.toString() ?? '', /"\$tb":9223372036854775807/);
-    assert.equal(parseStreamMetadata(metaAfterDelete?.data ?? Buffer.alloc(0)).truncateBefore, MAX_LONG);
+    // Like the real server, the delete writes a fresh document: other keys are gone.
+    assert.equal(store.stream(`$$${s}`)?.events.at(-1)?.data.toString(), '{"$tb":9223372036854775807}');
     assert.equal(visibleRevisions(store, s), 'not_found');
     assert.equal(store.append(s, EXISTS, [ev()]).kind, 'stream_deleted');
 
-    assert.equal(success(store.append(s, NO_STREAM, [ev('Again')])).currentRevision, 3n);
-    const undelete = JSON.parse(store.stream(`$$${s}`)?.events.at(-1)?.data.toString() ?? '{}') as Record<
-      string,
-      unknown
-    >;
-    assert.deepEqual(undelete, { $maxCount: 10, custom: 'kept', $tb: 3 });
+    const again = success(store.append(s, NO_STREAM, [ev('Again')]));
+    assert.equal(again.currentRevision, 3n);
+    assert.deepEqual(
+      store.log.slice(-2).map((r) => [r.streamId, r.eventType]),
+      [
+        [s, 'Again'],
+        [`$$${s}`, '$metadata'],
+      ],
+      'the undelete metadata follows the events, and the reply carries the event position',
+    );
+    assert.equal(again.position, store.log.at(-2)?.position);
+    assert.equal(store.stream(`$$${s}`)?.events.at(-1)?.data.toString(), '{"$tb":3}');
     assert.deepEqual(visibleRevisions(store, s), [3n]);
+  });
+
+  it('a metadata write to a soft-deleted stream undeletes it, keeping the new keys and hiding old events', () => {
+    const store = newStore();
+    const s = `s-${randomUUID()}`;
+    success(store.append(s, NO_STREAM, [ev(), ev()]));
+    success(store.softDelete(s, ANY));
+    success(store.append(`$$${s}`, ANY, [metaEvent('{"custom":1}')]));
+    assert.equal(store.stream(`$$${s}`)?.events.at(-1)?.data.toString(), '{"custom":1,"$tb":2}');
+    assert.deepEqual(visibleRevisions(store, s), []);
+    assert.equal(success(store.append(s, rev(1n), [ev()])).currentRevision, 2n);
+    assert.deepEqual(visibleRevisions(store, s), [2n]);
+  });
+
+  it('deleting a stream that never existed is a wrong expected version (no stream)', () => {
+    const store = newStore();
+    assert.deepEqual(store.softDelete(`never-${randomUUID()}`, ANY), {
+      kind: 'wrong_expected_version',
+      currentRevision: -1n,
+    });
+    assert.equal(store.log.length, 0);
   });
 
   it('soft delete checks the expected revision', () => {
@@ -195,13 +221,14 @@ describe('emulator store: metadata and positions', () => {
   it('reads $tb textually, including long.MaxValue, and rewrites it without touching other keys', () => {
     assert.equal(parseStreamMetadata(Buffer.from('{"$tb":9223372036854775807}')).truncateBefore, MAX_LONG);
     assert.equal(parseStreamMetadata(Buffer.from('{"a":1,"$tb" : 42}')).truncateBefore, 42n);
-    assert.equal(withTruncateBefore(Buffer.from('{"a":{"b":2}}'), 5n).toString(), '{"$tb":5,"a":{"b":2}}');
-    assert.equal(withTruncateBefore(Buffer.from('{}'), 5n).toString(), '{"$tb":5}');
+    assert.equal(withTruncateBefore(Buffer.from('{"a":{"b":2}}'), 5n)?.toString(), '{"a":{"b":2},"$tb":5}');
+    assert.equal(withTruncateBefore(Buffer.from('{ }'), 5n)?.toString(), '{"$tb":5}');
     assert.equal(
-      withTruncateBefore(Buffer.from('{"$tb":3,"x":1}'), MAX_LONG).toString(),
+      withTruncateBefore(Buffer.from('{"$tb":3,"x":1}'), MAX_LONG)?.toString(),
       '{"$tb":9223372036854775807,"x":1}',
     );
-    assert.equal(withTruncateBefore(undefined, 1n).toString(), '{"$tb":1}');
+    assert.equal(withTruncateBefore(Buffer.from('[1]'), 1n), undefined);
+    assert.equal(withTruncateBefore(Buffer.from('{oops'), 1n), undefined);
   });
 
   it('assigns strictly increasing, non-zero positions across streams', () => {

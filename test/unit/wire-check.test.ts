@@ -20,10 +20,34 @@ import {
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PROTO_DIR = join(REPO_ROOT, 'src', 'emulator', 'protos');
-const GENERATED_DIR = join(
-  dirname(createRequire(import.meta.url).resolve('@eventstore/db-client/package.json')),
+const requireHere = createRequire(import.meta.url);
+const GENERATED_DIR = join(dirname(requireHere.resolve('@eventstore/db-client/package.json')), 'generated');
+const KURRENT_GENERATED_DIR = join(
+  dirname(requireHere.resolve('@kurrent/kurrentdb-client/package.json')),
   'generated',
+  'kurrentdb',
+  'protocols',
+  'v1',
 );
+
+/**
+ * Where `@kurrent/kurrentdb-client`'s v1 protocol differs from the emulator's protos, all wire-safe: newer optional
+ * fields of server messages the emulator does not send (the client treats them as absent), and a BatchAppend
+ * deadline field the client does not set (it sends field 6, like v6). A new entry means the successor client
+ * changed its wire: decide whether the emulator must follow before updating this list.
+ */
+const KNOWN_KURRENT_DIFFERENCES = [
+  'message event_store.client.streams.BatchAppendReq.Options field 6: client name deadline21100, emulator name deadline',
+  'message event_store.client.streams.BatchAppendReq.Options field 7 (deadline, message:google.protobuf.Duration): missing from the emulator protos',
+  'message event_store.client.streams.ReadResp.CaughtUp field 1 (timestamp, message:google.protobuf.Timestamp): missing from the emulator protos',
+  'message event_store.client.streams.ReadResp.CaughtUp field 2 (streamrevision, int64): missing from the emulator protos',
+  'message event_store.client.streams.ReadResp.CaughtUp field 3 (position, message:event_store.client.streams.ReadResp.Position): missing from the emulator protos',
+  'message event_store.client.streams.ReadResp.Checkpoint field 3 (timestamp, message:google.protobuf.Timestamp): missing from the emulator protos',
+  'message event_store.client.streams.ReadResp.FellBehind field 1 (timestamp, message:google.protobuf.Timestamp): missing from the emulator protos',
+  'message event_store.client.streams.ReadResp.FellBehind field 2 (streamrevision, int64): missing from the emulator protos',
+  'message event_store.client.streams.ReadResp.FellBehind field 3 (position, message:event_store.client.streams.ReadResp.Position): missing from the emulator protos',
+  'message event_store.client.streams.ReadResp.Position: defined by the client, missing from the emulator protos',
+];
 
 /** Packages whose every message the emulator must define: the services it serves and what they use. */
 const REQUIRED_PACKAGES = [
@@ -101,6 +125,20 @@ test('every message, enum and rpc in the emulator protos matches the client gene
     assert.ok(emulator.methods.has(`/event_store.client.streams.${service}`), `emulator serves ${service}`);
   }
   assert.deepEqual(compareWireModels(client, emulator, REQUIRED_PACKAGES), []);
+});
+
+test('@kurrent/kurrentdb-client v1 differs from the emulator protos only by known, wire-safe newer fields', () => {
+  const kurrent = modelFromGenerated(
+    readGeneratedDir(
+      KURRENT_GENERATED_DIR,
+      readdirSync(KURRENT_GENERATED_DIR).filter((f) => f.endsWith('.js')),
+    ),
+  );
+  assert.ok(kurrent.messages.has('event_store.client.streams.ReadReq.Options'), 'the successor client model is parsed');
+  assert.deepEqual(
+    compareWireModels(kurrent, emulatorModel(), REQUIRED_PACKAGES).sort(),
+    [...KNOWN_KURRENT_DIFFERENCES].sort(),
+  );
 });
 
 test('a changed field number or type in a copy of the protos is reported', (t) => {

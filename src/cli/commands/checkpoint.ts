@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { installRawBytes } from '../../client/raw-bytes.js';
 import { comparePositions } from '../../link/position.js';
 import { systemClock } from '../../shared/clock.js';
+import { isLinkerError } from '../../shared/errors.js';
 import { CheckpointTool, type CheckpointRecord } from '../../tools/checkpoint-tool.js';
 import { loadLinkTarget, type LinkTarget } from '../../tools/link-target.js';
 import { formatPosition, parsePositionArg } from '../../tools/position-arg.js';
@@ -35,7 +36,9 @@ export function registerCheckpointCommand(program: Command, ctx: CommandContext)
   withLinkOptions(checkpoint.command('show').description("Print the link's checkpoint and when it was written"))
     .option('--json', 'print the checkpoint as JSON')
     .action(async (flags: CheckpointFlags) => {
-      ctx.setExitCode(await withTool('checkpoint show', flags, (tool, target) => show(tool, target, flags.json === true)));
+      ctx.setExitCode(
+        await withTool('checkpoint show', flags, (tool, target) => show(tool, target, flags.json === true)),
+      );
     });
 
   withLinkOptions(
@@ -55,7 +58,9 @@ export function registerCheckpointCommand(program: Command, ctx: CommandContext)
   withLinkOptions(
     checkpoint
       .command('reset')
-      .description("Checkpoint at the start of the origin's $all (the daemon must be stopped): the next run replays everything"),
+      .description(
+        "Checkpoint at the start of the origin's $all (the daemon must be stopped): the next run replays everything",
+      ),
   ).action(async (flags: CheckpointFlags) => {
     ctx.setExitCode(await withTool('checkpoint reset', flags, (tool, target) => set(tool, target, START_POSITION)));
   });
@@ -123,13 +128,20 @@ function checkpointJson(target: LinkTarget, tool: CheckpointTool, record: Checkp
 }
 
 async function set(tool: CheckpointTool, target: LinkTarget, position: Position): Promise<void> {
-  const before = await tool.read();
+  let before: CheckpointRecord | null = null;
+  let was = 'no checkpoint';
+  try {
+    before = await tool.read();
+    if (before) was = formatPosition(before.position);
+  } catch (err) {
+    // Replacing a damaged checkpoint is one of the reasons this command exists.
+    if (!isLinkerError(err, 'ESDBL_LINK_CHECKPOINT_INVALID')) throw err;
+    was = `an invalid checkpoint: ${err.message}`;
+  }
   await tool.write(position);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(describeLink(target, tool));
-  out(
-    `checkpoint set to ${formatPosition(position)} (was ${before ? formatPosition(before.position) : 'no checkpoint'})`,
-  );
+  out(`checkpoint set to ${formatPosition(position)} (was ${was})`);
   if (comparePositions(position, START_POSITION) === 0) {
     out(
       `the next run replays ${target.origin.name}'s whole $all into ${target.destination.name}; that is harmless ` +

@@ -24,14 +24,18 @@ export function registerConflictsCommand(program: Command, ctx: CommandContext):
     .description("List a link's recorded conflicts, newest first")
     .requiredOption('-c, --config <file>', 'config file (YAML or JSON)')
     .requiredOption('--link <name>', 'link name (see `esdb-linker validate --config FILE`)')
-    .option('--limit <n>', `at most this many conflicts from each place (default ${DEFAULT_LIMIT})`, positiveIntegerOption)
+    .option(
+      '--limit <n>',
+      `at most this many conflicts from each place (default ${DEFAULT_LIMIT})`,
+      positiveIntegerOption,
+    )
     .option('--json', 'print the conflicts as JSON')
     .addHelpText(
       'after',
-      '\nWhere conflicts are recorded depends on the link\'s `conflicts` policy:\n' +
+      "\nWhere conflicts are recorded depends on the link's `conflicts` policy:\n" +
         '  stream    events go to $conflicts-from-<origin>-to-<destination> in the destination;\n' +
         '  metadata  events are appended anyway with $error, $expectedRevision, $actualRevision... in their\n' +
-        '            metadata (found by scanning the destination\'s $all backwards, up to --limit); events whose\n' +
+        "            metadata (found by scanning the destination's $all backwards, up to --limit); events whose\n" +
         '            metadata cannot take the keys go to the conflict stream;\n' +
         '  halt      nothing is recorded: the link stops; see the daemon status and logs.\n' +
         'Exit codes: 0 ok, 2 usage error (bad flags, config or link name), 3 the destination could not be read.',
@@ -54,7 +58,11 @@ async function runList(flags: ConflictsFlags): Promise<number> {
       limit: flags.limit ?? DEFAULT_LIMIT,
       signal: controller.signal,
     });
-    process.stdout.write(flags.json === true ? `${JSON.stringify(listingJson(target, listing), null, 2)}\n` : formatListing(target, listing));
+    process.stdout.write(
+      flags.json === true
+        ? `${JSON.stringify(listingJson(target, listing), null, 2)}\n`
+        : formatListing(target, listing),
+    );
     return TOOL_EXIT_OK;
   } catch (err) {
     return reportToolError('conflicts list', err, (line) => process.stderr.write(`${line}\n`));

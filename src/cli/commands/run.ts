@@ -30,6 +30,8 @@ interface RunFlags {
 
 /** Past the grace period the drain is abandoned and the process exits anyway, so a supervisor never waits forever. */
 const WATCHDOG_MARGIN_MS = 10_000;
+/** How long the process may linger after a finished shutdown before it exits regardless. */
+const EXIT_LINGER_MS = 3_000;
 
 export function registerRunCommand(program: Command, ctx: CommandContext): void {
   program
@@ -91,6 +93,12 @@ async function runCommand(flags: RunFlags): Promise<number> {
     const code = flags.untilCaughtUp
       ? await catchUpThenStop(daemon, config, logger, shutdown.signal, flags.timeout)
       : await runUntilSignal(daemon, config, logger, shutdown.signal);
+    // Everything is closed; should a library still hold a handle open, the process must exit anyway.
+    setTimeout(() => {
+      logger.warn('handles still open after shutdown: exiting');
+      logger.flush();
+      process.exit(code);
+    }, EXIT_LINGER_MS).unref();
     return code;
   } finally {
     signals.dispose();

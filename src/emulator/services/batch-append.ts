@@ -1,14 +1,14 @@
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
-import type { ExpectedRevision, ProposedEvent, WriteResult } from '../store/types.js';
+import { expectedAsNumber, type ExpectedRevision, type ProposedEvent, type WriteResult } from '../store/types.js';
 import { rpcErrors, type RpcError } from '../wire/rpc-errors.js';
 import {
+  badRequestAny,
   emptyAny,
   maxAppendSizeAny,
   streamDeletedAny,
   wrongExpectedVersionAny,
   type AnyMessage,
 } from '../wire/status-details.js';
-import { expectedAsNumber } from '../store/types.js';
 import type { WireUuid } from '../wire/uuid.js';
 import { injectedAppendError } from './injected-errors.js';
 import {
@@ -26,7 +26,7 @@ interface BatchAppendReq {
   correlation_id?: WireUuid | null;
   options?:
     | ({
-        stream_identifier?: WireStreamIdentifier;
+        stream_identifier?: WireStreamIdentifier | null;
         deadline?: { seconds?: string; nanos?: number } | null;
       } & Record<string, unknown>)
     | null;
@@ -41,26 +41,70 @@ interface PendingBatch {
   deadlineMs: number | undefined;
   events: ProposedEvent[];
   size: number;
-  /** Set once the batch is known to fail (e.g. too large); later chunks are ignored. */
-  failure?: { code: status; message: string; details: AnyMessage };
 }
+
+/** A `google.rpc.Status` as the real server's `Status` helpers build them (code, name as message, one Any). */
+interface RpcStatus {
+  code: status;
+  message: string;
+  details: AnyMessage;
+}
+
+const STATUS = {
+  wrongExpectedVersion: (current: bigint, expected: ExpectedRevision): RpcStatus => ({
+    code: status.ALREADY_EXISTS,
+    message: 'WrongExpectedVersion',
+    details: wrongExpectedVersionAny(current, expectedAsNumber(expected)),
+  }),
+  streamDeleted: (stream: string): RpcStatus => ({
+    code: status.NOT_FOUND,
+    message: 'StreamDeleted',
+    details: streamDeletedAny(stream),
+  }),
+  timeout: (): RpcStatus => ({ code: status.DEADLINE_EXCEEDED, message: 'Timeout', details: emptyAny('Timeout') }),
+  unknown: (): RpcStatus => ({ code: status.UNKNOWN, message: 'Unknown', details: emptyAny('Unknown') }),
+  maxAppendSize: (max: number): RpcStatus => ({
+    code: status.INVALID_ARGUMENT,
+    message: 'MaximumAppendSizeExceeded',
+    details: maxAppendSizeAny(max),
+  }),
+  badRequest: (message: string): RpcStatus => ({
+    code: status.INVALID_ARGUMENT,
+    message: 'BadRequest',
+    details: badRequestAny(message),
+  }),
+};
 
 /** Upper bound on half-sent batches per call, so a misbehaving client can't grow memory without limit. */
 const MAX_PENDING_BATCHES = 10_000;
 
+interface CallIo {
+  /** Sends one response (counts down the in-flight batches). */
+  respond(message: unknown): void;
+  /** Counts a batch as in flight until its response is sent. */
+  started(): void;
+  /** Ends the whole call with an error (fails every in-flight append of that client). */
+  endCall(error: RpcError): void;
+}
+
 /**
  * `Streams.BatchAppend`: one long-lived bidi stream per client channel, requests multiplexed by correlation
- * id, chunks finished by `is_final`, one response per batch (errors as `google.rpc.Status` + one Any).
+ * id, chunks finished by `is_final`, one response per batch. Like the real server's BatchAppendWorker, a bad
+ * request answers that batch with a `BadRequest` Status and the call goes on; only transport-level failures
+ * (not leader, unavailable, cancelled) end the call.
  */
 export function batchAppendHandler(ctx: ServiceContext) {
   return (call: ServerDuplexStream<BatchAppendReq, unknown>): void => {
     const pending = new Map<string, PendingBatch>();
     let ended = false;
+    let inflight = 0;
+    let clientDone = false;
     const endCall = (error: RpcError | null): void => {
       if (ended) return;
       ended = true;
       untrack();
       pending.clear();
+      if (call.writableEnded || call.destroyed) return;
       if (error) call.emit('error', error);
       else call.end();
     };
@@ -71,15 +115,22 @@ export function batchAppendHandler(ctx: ServiceContext) {
       return;
     }
 
-    let inflight = 0;
-    let clientDone = false;
-    const respond = (message: unknown): void => {
-      inflight -= 1;
-      if (!ended && !call.writableEnded && !call.destroyed) call.write(message);
-      if (clientDone && inflight === 0) endCall(null);
-    };
-    const started = (): void => {
-      inflight += 1;
+    const io: CallIo = {
+      respond(message) {
+        inflight -= 1;
+        try {
+          if (!ended && !call.writableEnded && !call.destroyed) call.write(message);
+        } catch (err) {
+          ctx.logger.error({ err }, 'emulator: BatchAppend response could not be sent');
+          endCall(rpcErrors.internal());
+          return;
+        }
+        if (clientDone && inflight === 0) endCall(null);
+      },
+      started() {
+        inflight += 1;
+      },
+      endCall: (error) => endCall(error),
     };
 
     call.on('data', (req: BatchAppendReq) => {
@@ -90,8 +141,7 @@ export function batchAppendHandler(ctx: ServiceContext) {
         return;
       }
       try {
-        const error = accept(ctx, pending, req, { started, respond, endCall });
-        if (error) endCall(error);
+        accept(ctx, pending, req, io);
       } catch (err) {
         ctx.logger.error({ err }, 'emulator: BatchAppend request failed');
         endCall(rpcErrors.internal());
@@ -113,94 +163,106 @@ export function batchAppendHandler(ctx: ServiceContext) {
   };
 }
 
-/**
- * Takes one request; returns an error that must end the whole call. DEVIATION (documented): request errors the
- * real server raises as exceptions (missing metadata, malformed UUID) end the BatchAppend call here too.
- */
-function accept(
-  ctx: ServiceContext,
-  pending: Map<string, PendingBatch>,
-  req: BatchAppendReq,
-  io: { started: () => void; respond: (message: unknown) => void; endCall: (error: RpcError) => void },
-): RpcError | undefined {
-  const { started, respond, endCall } = io;
-  const correlationId = req.correlation_id;
-  const key = correlationKey(correlationId);
-  if (correlationId == null || key === undefined)
-    return rpcErrors.invalidArgument('BatchAppendReq.correlation_id is required.');
+function accept(ctx: ServiceContext, pending: Map<string, PendingBatch>, req: BatchAppendReq, io: CallIo): void {
+  const correlationId = req.correlation_id ?? {};
+  const key = correlationKey(req.correlation_id);
+  const answer = (streamName: string | undefined, expected: ExpectedRevision | undefined, s: RpcStatus): void => {
+    io.started();
+    io.respond(errorResponse({ correlationId, streamName, expected }, s));
+  };
+  if (key === undefined) {
+    answer(undefined, undefined, STATUS.badRequest('Invalid correlation id.'));
+    return;
+  }
   let batch = pending.get(key);
   if (batch === undefined) {
-    if (!req.options) return rpcErrors.invalidArgument('The first BatchAppendReq of a batch must carry options.');
+    // The real server silently ignores chunks of a batch it does not know (e.g. after rejecting it).
+    if (!req.options) return;
     const name = parseStreamName(req.options.stream_identifier);
-    if (isRpcError(name)) return name;
+    if (isRpcError(name)) {
+      answer(undefined, undefined, STATUS.badRequest('Required field StreamIdentifier not set.'));
+      return;
+    }
     const expected = parseExpected(req.options, 'expected_stream_position', 'stream_position');
-    if (isRpcError(expected)) return expected;
-    if (pending.size >= MAX_PENDING_BATCHES)
-      return rpcErrors.invalidArgument('Too many unfinished batches on one call.');
-    batch = {
-      correlationId,
-      streamName: name,
-      expected,
-      deadlineMs: deadlineOf(req.options.deadline),
-      events: [],
-      size: 0,
-    };
+    if (isRpcError(expected)) {
+      answer(name, undefined, STATUS.badRequest(expected.details));
+      return;
+    }
+    const deadlineMs = deadlineOf(req.options.deadline);
+    if (deadlineMs !== undefined && deadlineMs <= ctx.now()) {
+      answer(name, expected, STATUS.timeout());
+      return;
+    }
+    if (pending.size >= MAX_PENDING_BATCHES) {
+      answer(name, expected, STATUS.badRequest('Too many unfinished batches on one call.'));
+      return;
+    }
+    batch = { correlationId, streamName: name, expected, deadlineMs, events: [], size: 0 };
     pending.set(key, batch);
   }
   for (const msg of req.proposed_messages ?? []) {
-    if (batch.failure) break;
     const event = parseProposed(msg);
-    if (isRpcError(event)) return event;
+    if (isRpcError(event)) {
+      // DEVIATION (documented): the rejected batch is forgotten, so its later chunks are ignored.
+      pending.delete(key);
+      answer(batch.streamName, batch.expected, STATUS.badRequest(event.details));
+      return;
+    }
     batch.size += proposedSize(event);
     if (batch.size > ctx.maxAppendSize) {
-      batch.failure = {
-        code: status.INVALID_ARGUMENT,
-        message: `Maximum Append Size of ${ctx.maxAppendSize} Exceeded.`,
-        details: maxAppendSizeAny(ctx.maxAppendSize),
-      };
-      batch.events = [];
-      break;
+      pending.delete(key);
+      answer(batch.streamName, batch.expected, STATUS.maxAppendSize(ctx.maxAppendSize));
+      return;
     }
     batch.events.push(event);
   }
-  if (!req.is_final) return undefined;
+  if (!req.is_final) return;
   pending.delete(key);
   const finished = batch;
-  started();
-  void runBatch(ctx, finished).then(
-    (outcome) => (outcome.kind === 'respond' ? respond(outcome.message) : endCall(outcome.error)),
-    (err: unknown) => {
-      ctx.logger.error({ err }, 'emulator: BatchAppend failed');
-      respond(errorResponse(finished, status.INTERNAL, 'Internal emulator error', emptyAny('Unknown')));
-    },
-  );
-  return undefined;
+  io.started();
+  runBatch(ctx, finished, io).catch((err: unknown) => {
+    ctx.logger.error({ err }, 'emulator: BatchAppend failed');
+    io.respond(errorResponse(finished, STATUS.unknown()));
+  });
 }
 
-type BatchOutcome = { kind: 'respond'; message: unknown } | { kind: 'end-call'; error: RpcError };
-
-async function runBatch(ctx: ServiceContext, batch: PendingBatch): Promise<BatchOutcome> {
-  const respond = (message: unknown): BatchOutcome => ({ kind: 'respond', message });
-  if (batch.failure) {
-    return respond(errorResponse(batch, batch.failure.code, batch.failure.message, batch.failure.details));
-  }
+/**
+ * Runs one complete batch and answers it exactly once. When the batch's deadline passes while a fault holds
+ * it, the client gets a Timeout at the deadline and the write still happens once released: the ambiguous
+ * outcome a real server produces when a write outlives its deadline.
+ */
+async function runBatch(ctx: ServiceContext, batch: PendingBatch, io: CallIo): Promise<void> {
   const injected = ctx.faults.takeAppendFailure();
   if (injected !== undefined) {
-    // A timeout is a per-batch Status on the real server; the transport-level failures end the whole call
-    // (failing every in-flight append of that client), as the real server's RpcExceptions do.
-    if (injected === 'deadline') {
-      return respond(errorResponse(batch, status.DEADLINE_EXCEEDED, 'Operation timed out', emptyAny('Timeout')));
-    }
-    if (injected === 'internal') {
-      return respond(errorResponse(batch, status.UNKNOWN, 'Injected internal error', emptyAny('Unknown')));
-    }
-    return { kind: 'end-call', error: injectedAppendError(injected, ctx.host, ctx.port()) };
+    if (injected === 'deadline') return io.respond(errorResponse(batch, STATUS.timeout()));
+    if (injected === 'internal') return io.respond(errorResponse(batch, STATUS.unknown()));
+    // Not-leader, unavailable and cancelled are RpcExceptions on the real server: they end the whole call.
+    return io.endCall(injectedAppendError(injected, ctx.host, ctx.port()));
   }
-  if (ctx.faults.delaysAppends()) await ctx.faults.delayAppend();
-  if (batch.deadlineMs !== undefined && ctx.now() > batch.deadlineMs) {
-    return respond(errorResponse(batch, status.DEADLINE_EXCEEDED, 'Operation timed out', emptyAny('Timeout')));
+  if (ctx.faults.delaysAppends()) {
+    const delay = ctx.faults.delayAppend();
+    const remaining = batch.deadlineMs === undefined ? undefined : batch.deadlineMs - ctx.now();
+    if (remaining !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        delay.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), Math.max(0, remaining));
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        io.respond(errorResponse(batch, STATUS.timeout()));
+        await delay;
+        ctx.store.append(batch.streamName, batch.expected, batch.events);
+        return;
+      }
+    } else {
+      await delay;
+    }
   }
-  return respond(resultResponse(batch, ctx.store.append(batch.streamName, batch.expected, batch.events)));
+  io.respond(resultResponse(batch, ctx.store.append(batch.streamName, batch.expected, batch.events)));
 }
 
 function resultResponse(batch: PendingBatch, result: WriteResult): unknown {
@@ -218,39 +280,40 @@ function resultResponse(batch: PendingBatch, result: WriteResult): unknown {
         },
       };
     case 'wrong_expected_version':
-      return errorResponse(
-        batch,
-        status.FAILED_PRECONDITION,
-        'Wrong expected version.',
-        wrongExpectedVersionAny(result.currentRevision, expectedAsNumber(batch.expected)),
-      );
+      return errorResponse(batch, STATUS.wrongExpectedVersion(result.currentRevision, batch.expected));
     case 'stream_deleted':
-      return errorResponse(
-        batch,
-        status.FAILED_PRECONDITION,
-        `Event stream '${batch.streamName}' is deleted.`,
-        streamDeletedAny(batch.streamName),
-      );
+      return errorResponse(batch, STATUS.streamDeleted(batch.streamName));
   }
 }
 
-function errorResponse(batch: PendingBatch, code: status, message: string, details: AnyMessage): unknown {
-  return { ...envelope(batch), error: { code, message, details } };
+interface Envelope {
+  correlationId: WireUuid;
+  streamName?: string | undefined;
+  expected?: ExpectedRevision | undefined;
 }
 
-/** Fields every response carries: the correlation id, and the echoed stream and expectation (the client needs them). */
-function envelope(batch: PendingBatch): Record<string, unknown> {
+function errorResponse(batch: Envelope, s: RpcStatus): unknown {
+  return { ...envelope(batch), error: s };
+}
+
+/**
+ * Fields every response carries: the correlation id, the stream (the client reads it even on errors) and the
+ * echoed expectation.
+ */
+function envelope(batch: Envelope): Record<string, unknown> {
   const expected = batch.expected;
   return {
     correlation_id: batch.correlationId,
-    stream_identifier: { stream_name: Buffer.from(batch.streamName, 'utf8') },
-    ...(expected.kind === 'revision'
-      ? { stream_position: expected.revision.toString() }
-      : expected.kind === 'no_stream'
-        ? { no_stream: {} }
-        : expected.kind === 'stream_exists'
-          ? { stream_exists: {} }
-          : { any: {} }),
+    stream_identifier: { stream_name: Buffer.from(batch.streamName ?? '', 'utf8') },
+    ...(expected === undefined
+      ? {}
+      : expected.kind === 'revision'
+        ? { stream_position: expected.revision.toString() }
+        : expected.kind === 'no_stream'
+          ? { no_stream: {} }
+          : expected.kind === 'stream_exists'
+            ? { stream_exists: {} }
+            : { any: {} }),
   };
 }
 

@@ -47,12 +47,10 @@ export function parseExpected(
     case 'stream_exists':
       return { kind: 'stream_exists' };
     case 'any':
-    case undefined:
-    case null:
-      // The real server treats a missing expectation as "any" (ExpectedVersion.Any is the proto default).
       return { kind: 'any' };
     default:
-      return rpcErrors.invalidArgument(`Unknown expected revision option '${String(which)}'.`);
+      // The real server rejects a request without an expectation (the oneof's None case).
+      return rpcErrors.invalidArgument(`'None' is not a valid expected revision option.`);
   }
 }
 
@@ -68,7 +66,8 @@ export function parseProposed(msg: WireProposedMessage): ProposedEvent | RpcErro
   const meta = msg.metadata ?? {};
   const eventType = meta.type;
   const contentType = meta['content-type'];
-  if (eventType === undefined || contentType === undefined) return rpcErrors.missingMetadata();
+  if (eventType === undefined) return rpcErrors.missingMetadata('type');
+  if (contentType === undefined) return rpcErrors.missingMetadata('content-type');
   const eventId = uuidFromWire(msg.id);
   // Like the real server, whose Guid.Parse throws on a malformed UUID and ASP.NET reports UNKNOWN.
   if (eventId === undefined) return rpcErrors.handlerThrew();

@@ -133,7 +133,8 @@ function appendResponse(streamName: string, expected: ExpectedRevision, result: 
           Object.assign(wev, { stream_exists_20_6_0: {}, expected_stream_exists: {} });
           break;
         case 'no_stream':
-          Object.assign(wev, { expected_no_stream: {} });
+          // The real server fills the 20.6.0 field with ulong.MaxValue for "no stream".
+          Object.assign(wev, { expected_no_stream: {}, expected_revision_20_6_0: '18446744073709551615' });
           break;
         case 'revision':
           Object.assign(wev, {

@@ -115,38 +115,50 @@ export class EventStore {
       case 'write':
         break;
     }
-    // DEVIATION (documented): an empty append answers no_position.
-    if (events.length === 0) return { kind: 'success', currentRevision: view.currentRevision, position: undefined };
     const records: EventRecord[] = [];
     const now = this.options.now();
-    if (decision.softDeleted) {
-      // Undelete: the real server first rewrites `$$stream` with `$tb` = old last + 1 (other keys kept).
-      records.push(this.undeleteRecord(streamId, view.currentRevision + 1n, now, records));
-    }
     let revision = view.currentRevision;
     for (const e of events) {
       revision += 1n;
       records.push(this.makeRecord(streamId, revision, e, now, records));
     }
-    this.commit(records);
-    return { kind: 'success', currentRevision: revision, position: records[records.length - 1]?.position };
+    const lastEvent = records[records.length - 1];
+    // Like the real server's writer: after the events, a write to a soft-deleted stream rewrites its metadata
+    // with `$tb` = old last + 1 (other keys kept), and a metadata write to a soft-deleted stream's metastream
+    // gets the same treatment, so the old events stay hidden.
+    if (decision.softDeleted) {
+      const raw = this.streams.get(metastreamOf(streamId))?.events.at(-1)?.data;
+      this.pushUndelete(streamId, raw, view.currentRevision + 1n, now, records);
+    } else if (isMetastream(streamId) && lastEvent !== undefined) {
+      const base = baseStreamOf(streamId);
+      if (isSoftDeleted(this.metadataOf(base))) {
+        this.pushUndelete(base, lastEvent.data, this.lastRevisionOf(base) + 1n, now, records);
+      }
+    }
+    // DEVIATION (documented): an empty append writes no record and answers no_position.
+    if (records.length > 0) this.commit(records);
+    return { kind: 'success', currentRevision: revision, position: lastEvent?.position };
   }
 
   softDelete(streamId: string, expected: ExpectedRevision): WriteResult {
     const view = this.view(streamId);
-    const decision = checkCommit(view, expected, [], this.recent);
+    // The real server checks a delete as a one-event commit with a fresh id.
+    const decision = checkCommit(view, expected, [randomUUID()], this.recent);
     if (decision.kind === 'deleted') return { kind: 'stream_deleted' };
     if (decision.kind === 'wrong_expected_version') {
       return { kind: 'wrong_expected_version', currentRevision: view.currentRevision };
     }
-    const now = this.options.now();
     const meta = metastreamOf(streamId);
-    const raw = this.streams.get(meta)?.events.at(-1)?.data;
+    // Nothing to delete: no events and no metadata is a wrong expected version (no stream) on the real server.
+    if (view.currentRevision < 0n && this.lastRevisionOf(meta) < 0n) {
+      return { kind: 'wrong_expected_version', currentRevision: NO_STREAM };
+    }
+    // The real server writes a fresh `{"$tb":long.MaxValue}`: the stream's other metadata keys are dropped.
     const record = this.makeRecord(
       meta,
       this.lastRevisionOf(meta) + 1n,
-      metadataEvent(withTruncateBefore(raw, MAX_LONG)),
-      now,
+      metadataEvent(Buffer.from(`{"$tb":${MAX_LONG}}`)),
+      this.options.now(),
       [],
     );
     this.commit([record]);
@@ -155,7 +167,7 @@ export class EventStore {
 
   tombstone(streamId: string, expected: ExpectedRevision): WriteResult {
     const view = this.view(streamId);
-    const decision = checkCommit(view, expected, [], this.recent);
+    const decision = checkCommit(view, expected, [randomUUID()], this.recent);
     if (decision.kind === 'deleted') return { kind: 'stream_deleted' };
     if (decision.kind === 'wrong_expected_version') {
       return { kind: 'wrong_expected_version', currentRevision: view.currentRevision };
@@ -195,15 +207,20 @@ export class EventStore {
     return this.streams.get(streamId)?.lastRevision ?? NO_STREAM;
   }
 
-  private undeleteRecord(streamId: string, tb: bigint, now: number, pending: EventRecord[]): EventRecord {
+  /** Appends an undelete `$metadata` (raw metadata with `$tb` = `tb`) to `records`; skipped when raw is not a JSON object. */
+  private pushUndelete(
+    streamId: string,
+    raw: Buffer | undefined,
+    tb: bigint,
+    now: number,
+    records: EventRecord[],
+  ): void {
+    const data = raw === undefined ? undefined : withTruncateBefore(raw, tb);
+    if (data === undefined) return;
     const meta = metastreamOf(streamId);
-    const raw = this.streams.get(meta)?.events.at(-1)?.data;
-    return this.makeRecord(
-      meta,
-      this.lastRevisionOf(meta) + 1n,
-      metadataEvent(withTruncateBefore(raw, tb)),
-      now,
-      pending,
+    const pendingInMeta = records.filter((r) => r.streamId === meta).length;
+    records.push(
+      this.makeRecord(meta, this.lastRevisionOf(meta) + 1n + BigInt(pendingInMeta), metadataEvent(data), now, records),
     );
   }
 

@@ -47,21 +47,20 @@ export function isSoftDeleted(meta: StreamMetadata): boolean {
 }
 
 /**
- * Rewrites `$tb` in a raw metadata document, keeping every other key byte for byte (used by soft delete and
- * undelete). A malformed or absent document becomes `{"$tb":N}`.
+ * Rewrites `$tb` in a raw metadata document, keeping every other key as written (used by undelete). A new
+ * `$tb` goes last, where the real server's JSON object rewrite puts it. `undefined` when the document is not a
+ * JSON object: the real server then skips the rewrite.
  */
-export function withTruncateBefore(raw: Buffer | undefined, tb: bigint): Buffer {
-  const text = raw?.toString('utf8') ?? '';
-  let valid = false;
+export function withTruncateBefore(raw: Buffer, tb: bigint): Buffer | undefined {
+  const text = raw.toString('utf8');
   try {
     const parsed: unknown = JSON.parse(text);
-    valid = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
   } catch {
-    valid = false;
+    return undefined;
   }
-  if (!valid) return Buffer.from(`{"$tb":${tb}}`);
   if (TB_PATTERN.test(text)) return Buffer.from(text.replace(TB_PATTERN, () => `"$tb":${tb}`));
-  const open = text.indexOf('{');
-  const rest = text.slice(open + 1).trim();
-  return Buffer.from(`{"$tb":${tb}${rest.startsWith('}') ? '' : ','}${text.slice(open + 1)}`);
+  const close = text.lastIndexOf('}');
+  const body = text.slice(0, close).trimEnd();
+  return Buffer.from(`${body}${body.endsWith('{') ? '' : ','}"$tb":${tb}${text.slice(close)}`);
 }

@@ -35,8 +35,8 @@ export const rpcErrors = {
       exception: 'maximum-append-size-exceeded',
       'maximum-append-size': String(maxAppendSize),
     }),
-  missingMetadata: (): RpcError =>
-    make(status.INVALID_ARGUMENT, 'Required Metadata Properties Missing: type, content-type', {
+  missingMetadata: (property: string): RpcError =>
+    make(status.INVALID_ARGUMENT, `Required Metadata Property '${property}' is missing`, {
       exception: 'missing-required-metadata-property',
       'required-metadata-properties': 'type,content-type',
     }),

@@ -38,3 +38,10 @@ export function maxAppendSizeAny(maxAppendSize: number): AnyMessage {
 export function emptyAny(name: 'Timeout' | 'Unknown' | 'AccessDenied'): AnyMessage {
   return { type_url: `${PREFIX}${name}`, value: Buffer.alloc(0) };
 }
+
+/** shared.proto's BadRequest { string message = 1 }. */
+export function badRequestAny(message: string): AnyMessage {
+  const w = new ProtoWriter(message.length + 8);
+  if (message.length > 0) w.string(1, message);
+  return { type_url: `${PREFIX}BadRequest`, value: w.finish() };
+}

@@ -1,0 +1,22 @@
+import { startNodes } from '/work/main/dist/test/helpers/nodes.js';
+import { linkOptions, settle } from '/work/main/dist/test/integration/link-fixture.js';
+import { LinkerService } from '/work/main/dist/src/link/linker-service.js';
+import { silentLogger } from '/work/main/dist/src/observability/logger.js';
+import { jsonEvent } from '@eventstore/db-client';
+import { randomUUID } from 'node:crypto';
+const [dc1, dc2] = await startNodes(['dc1','dc2']);
+const a = dc1.client();
+const N = Number(process.argv[2] ?? 20000), S = Number(process.argv[3] ?? 200);
+const t0 = Date.now();
+await Promise.all(Array.from({length: S}, async (_, s) => {
+  for (let i = 0; i < N / S; i += 50) await a.appendToStream(`b-${s}`, Array.from({length: 50}, (_, k) => jsonEvent({id: randomUUID(), type: 'T', data: {s, i: i + k, pad: 'x'.repeat(200)}})));
+}));
+console.log('wrote', N, 'in', Date.now() - t0, 'ms');
+const link = new LinkerService({options: linkOptions('dc1','dc2', {checkpointIntervalMs: 1000}), origin:{name:'dc1', client: dc1.client()}, destination:{name:'dc2', client: dc2.client()}, logger: silentLogger()});
+const t1 = Date.now();
+await link.start();
+await settle(link, a, 300000);
+const ms = Date.now() - t1;
+console.log('replicated', link.status().eventsReplicated, 'in', ms, 'ms =', Math.round(link.status().eventsReplicated / ms * 1000), 'ev/s; batch', link.status().batchSize, 'retries', link.status().retries);
+await link.stop();
+await dc1.stop(); await dc2.stop();

@@ -1,0 +1,24 @@
+import { startNodes } from '/work/main/dist/test/helpers/nodes.js';
+import { linkOptions, settle } from '/work/main/dist/test/integration/link-fixture.js';
+import { LinkerService } from '/work/main/dist/src/link/linker-service.js';
+import { silentLogger } from '/work/main/dist/src/observability/logger.js';
+import { noopLinkMetrics } from '/work/main/dist/src/link/link-metrics.js';
+import { jsonEvent } from '@eventstore/db-client';
+import { randomUUID } from 'node:crypto';
+const [dc1, dc2] = await startNodes(['dc1','dc2']);
+const a = dc1.client();
+const N = 10000, S = 200;
+await Promise.all(Array.from({length: S}, async (_, s) => {
+  for (let i = 0; i < N / S; i += 50) await a.appendToStream(`b-${s}`, Array.from({length: 50}, (_, k) => jsonEvent({id: randomUUID(), type: 'T', data: {s, i: i + k, pad: 'x'.repeat(200)}})));
+}));
+const lat = []; let ev = 0, appends = 0;
+const metrics = { ...noopLinkMetrics, appendLatency: (s) => lat.push(s), replicated: (n) => { ev += n; appends++; } };
+const link = new LinkerService({options: linkOptions('dc1','dc2', {lanes: Number(process.argv[2] ?? 8)}), origin:{name:'dc1', client: dc1.client()}, destination:{name:'dc2', client: dc2.client(), ...(process.argv[3] ? {credentials:{username:'a',password:'b'}} : {})}, logger: silentLogger(), metrics});
+const t1 = Date.now();
+await link.start();
+await settle(link, a, 300000);
+const ms = Date.now() - t1;
+lat.sort((x,y)=>x-y);
+console.log('lanes', process.argv[2], 'classic', !!process.argv[3], 'replicated', ev, 'in', ms, 'ms =', Math.round(ev / ms * 1000), 'ev/s; appends', appends, 'avg batch', (ev/appends).toFixed(1), 'p50 ms', (lat[lat.length>>1]*1000).toFixed(1), 'p99', (lat[Math.floor(lat.length*0.99)]*1000).toFixed(1));
+await link.stop();
+await dc1.stop(); await dc2.stop();
