@@ -55,6 +55,7 @@ export class EventRouter {
         originalMetadata: raw.metadata,
         metadata,
         createdMs: event.created.getTime(),
+        unmarked: this.options.annotate && cls.kind !== 'tombstone' && metadata === raw.metadata,
         bytes: raw.data.length + metadata.length + event.type.length + EVENT_OVERHEAD_BYTES,
       },
     };

@@ -4,6 +4,8 @@ import type { EventRouter } from './event-router.js';
 import { comparePositions } from './position.js';
 
 const PAGE = 500;
+/** Pages per check; a longer filtered stretch is covered by the next checks or server checkpoints. */
+const MAX_PAGES = 20;
 
 /**
  * Answers "does anything between the last position the subscription showed us and `target` still need
@@ -22,25 +24,34 @@ export class PositionProbe {
   }
 
   async check(from: Position, target: Position, router: EventRouter): Promise<void> {
-    let count = 0;
-    let pastTarget = false;
-    let needsCopy = false;
-    // The page is read to its end (no early return): a read cancelled early keeps the v6 client's
-    // dispose() waiting forever.
-    for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: PAGE })) {
-      count++;
-      const event = resolved.event;
-      if (!event?.position || pastTarget || needsCopy) continue;
-      if (comparePositions(event.position, from) <= 0) continue;
-      if (comparePositions(event.position, target) > 0) {
-        pastTarget = true;
-        continue;
+    let cursor = from;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      let count = 0;
+      let pastTarget = false;
+      let needsCopy = false;
+      let last = cursor;
+      // Each page is read to its end (no early return): a read cancelled early keeps the v6 client's
+      // dispose() waiting forever.
+      for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: cursor, maxCount: PAGE })) {
+        count++;
+        const event = resolved.event;
+        if (!event?.position || pastTarget || needsCopy) continue;
+        last = event.position;
+        if (comparePositions(event.position, cursor) <= 0) continue;
+        if (comparePositions(event.position, target) > 0) {
+          pastTarget = true;
+          continue;
+        }
+        const cls = this.filter.classify(event.streamId, event.type, event.revision);
+        if (cls.copy && router.route(event, event.position).copy) needsCopy = true;
       }
-      const cls = this.filter.classify(event.streamId, event.type, event.revision);
-      if (cls.copy && router.route(event, event.position).copy) needsCopy = true;
+      if (needsCopy) return;
+      // Past the target, or the end of the log, with nothing to copy up to it.
+      if (pastTarget || count < PAGE) {
+        this.coveredUpTo = target;
+        return;
+      }
+      cursor = last;
     }
-    if (needsCopy) return;
-    // Past the target, or the end of the log, with nothing to copy up to it.
-    if (pastTarget || count < PAGE) this.coveredUpTo = target;
   }
 }

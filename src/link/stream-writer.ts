@@ -102,6 +102,23 @@ export class StreamWriter {
         rest = rest.slice(1);
         continue;
       }
+      if (rest.some((i) => i.unmarked)) {
+        // An event without `$origin` may be a copy coming home (active/active): if the destination already
+        // holds its id, appending it at a moved revision would write it twice.
+        const present = await this.idsInDestination(first.destStream, signal);
+        const at = rest.findIndex((i) => i.unmarked && present.has(i.id));
+        if (at === 0) {
+          result.skipped.push(first);
+          rest = rest.slice(1);
+          continue;
+        }
+        if (at > 0) {
+          const head = await this.write(rest.slice(0, at), signal, onAppended);
+          merge(result, head);
+          rest = rest.slice(at);
+          continue;
+        }
+      }
       const destRevision = first.revision - this.deps.offsets.get(first.destStream);
       const expected = expectedFor(destRevision);
       try {
@@ -164,14 +181,7 @@ export class StreamWriter {
         }
         if (rest.length > 1 && (kind === 'too-large' || kind === 'refused')) {
           // Find the event the server refuses: write the batch one event at a time.
-          for (const item of rest) {
-            const one = await this.write([item], signal, onAppended);
-            result.written.push(...one.written);
-            result.skipped.push(...one.skipped);
-            result.conflicted.push(...one.conflicted);
-            result.appendMs += one.appendMs;
-            result.appends += one.appends;
-          }
+          for (const item of rest) merge(result, await this.write([item], signal, onAppended));
           return result;
         }
         const cause: ConflictCause = {
@@ -195,9 +205,10 @@ export class StreamWriter {
   }
 
   private async conflict(item: WorkItem, cause: ConflictCause, result: WriteResult): Promise<void> {
+    // Counted first: under `halt` the handler throws, and that conflict counts too.
+    this.deps.onConflict(item);
     await this.deps.conflicts.handle(item, cause);
     result.conflicted.push(item);
-    this.deps.onConflict(item);
   }
 
   private async tombstone(item: WorkItem, signal: AbortSignal, backoff: Backoff): Promise<void> {
@@ -291,6 +302,17 @@ export class StreamWriter {
     return rest.slice(1);
   }
 
+  private async idsInDestination(stream: string, signal: AbortSignal): Promise<Set<string>> {
+    try {
+      const tail = await this.readRetrying(() => this.deps.reader.tail(stream, TAIL_WINDOW), signal);
+      return new Set(tail.map((e) => e.id));
+    } catch (err) {
+      // A tombstoned destination is handled by the append that follows.
+      if (errorKind(err) === 'stream-deleted') return new Set();
+      throw err;
+    }
+  }
+
   private async replayAfterTombstone(item: WorkItem, signal: AbortSignal): Promise<boolean> {
     const base = item.originStream.startsWith('$$') ? item.originStream.slice(2) : item.originStream;
     return this.readRetrying(() => this.deps.originTombstoned(base), signal);
@@ -319,6 +341,14 @@ export class StreamWriter {
       }
     }
   }
+}
+
+function merge(into: WriteResult, from: WriteResult): void {
+  into.written.push(...from.written);
+  into.skipped.push(...from.skipped);
+  into.conflicted.push(...from.conflicted);
+  into.appendMs += from.appendMs;
+  into.appends += from.appends;
 }
 
 function sameMetadataEvent(existing: DestinationEvent, item: WorkItem): boolean {

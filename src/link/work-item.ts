@@ -23,6 +23,11 @@ export interface WorkItem {
   /** Metadata to write (annotated when the link annotates and it is a JSON object). */
   metadata: Uint8Array;
   createdMs: number;
+  /**
+   * The link annotates, but this event's metadata is not a JSON object and carries no `$origin`: loop
+   * prevention cannot see where it came from, so the writer checks the destination for its id first.
+   */
+  unmarked: boolean;
   /** Approximate append size: data + metadata + type + per-event framing. */
   bytes: number;
 }

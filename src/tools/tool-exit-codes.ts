@@ -9,3 +9,5 @@ export const TOOL_EXIT_DIFFERENT = 1;
 export const TOOL_EXIT_USAGE = 2;
 /** The operation could not complete: a node could not be reached or read, or an unexpected error. */
 export const TOOL_EXIT_FAILED = 3;
+/** Interrupted by SIGINT/SIGTERM before it finished (128 + SIGINT, as shells report it). */
+export const TOOL_EXIT_INTERRUPTED = 130;

@@ -7,16 +7,16 @@
  *
  * Results: a table on stdout and test-output/bench-link.json.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import {
   BACKWARDS,
   END,
   EventStoreDBClient,
-  excludeSystemEvents,
   jsonEvent,
   NO_STREAM,
   START,
@@ -43,6 +43,7 @@ const WRITE_CONCURRENCY = 16;
 const LINKER_SUBSET = Math.min(5_000, EVENTS);
 const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE ?? 1_000);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
+const PROBE = fileURLToPath(new URL('./live-probe.js', import.meta.url));
 const PREFIX = `bench-${randomUUID().slice(0, 8)}-`;
 
 const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'warn', format: 'json', destination: 2 });
@@ -208,11 +209,11 @@ async function linkerStyleRate(origin: EventStoreDBClient, destination: EventSto
   return copied / ((performance.now() - started) / 1000);
 }
 
-/** Live latency: origin append -> destination subscription, at a steady rate, through a running link. */
+/** Live latency: origin append -> destination read, at a steady rate, through a running link (probe in its own process). */
 async function liveLatency(
-  o: { client: EventStoreDBClient },
-  d: { client: EventStoreDBClient },
-): Promise<{ p50: number; p99: number; max: number; samples: number; sent: number }> {
+  o: { client: EventStoreDBClient; connectionString: string },
+  d: { client: EventStoreDBClient; connectionString: string },
+): Promise<LiveResult> {
   const options = linkOptions('bench-live');
   const link = new LinkerService({
     options,
@@ -222,43 +223,31 @@ async function liveLatency(
     metrics: noopLinkMetrics,
   });
   await link.start();
-  const latencies: number[] = [];
-  const sub = d.client.subscribeToAll({ fromPosition: END, filter: excludeSystemEvents() });
-  sub.on('data', (e) => {
-    const data = e.event?.data as { sentAt?: number } | undefined;
-    if (data && typeof data.sentAt === 'number')
-      latencies.push(performance.timeOrigin + performance.now() - data.sentAt);
-  });
-  await delay(500);
-  const tickMs = 10;
-  const perTick = Math.max(1, Math.round((LIVE_RATE * tickMs) / 1000));
-  const ticks = Math.round((LIVE_SECONDS * 1000) / tickMs);
-  const started = performance.now();
-  const inflight: Promise<unknown>[] = [];
-  let sent = 0;
-  for (let t = 0; t < ticks; t++) {
-    const target = started + t * tickMs;
-    const wait = target - performance.now();
-    if (wait > 0) await delay(wait);
-    const stream = `${PREFIX}live-${t % 50}`;
-    const events = Array.from({ length: perTick }, (_, k) =>
-      jsonEvent({
-        id: randomUUID(),
-        type: 'LiveEvent',
-        data: { sentAt: performance.timeOrigin + performance.now(), k },
-      }),
+  try {
+    const probe = spawn(
+      process.execPath,
+      [PROBE, o.connectionString, d.connectionString, String(LIVE_RATE), String(LIVE_SECONDS), `${PREFIX}live-`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    sent += events.length;
-    inflight.push(o.client.appendToStream(stream, events));
+    let out = '';
+    probe.stdout.setEncoding('utf8');
+    probe.stdout.on('data', (chunk: string) => (out += chunk));
+    const code = await new Promise<number | null>((resolve) => probe.once('exit', resolve));
+    if (code !== 0) throw new Error(`live probe exited with ${code}`);
+    return JSON.parse(out) as LiveResult;
+  } finally {
+    await link.stop({ graceMs: 5_000 });
   }
-  await Promise.all(inflight);
-  const deadline = Date.now() + 30_000;
-  while (latencies.length < sent && Date.now() < deadline) await delay(50);
-  await sub.unsubscribe().catch(() => undefined);
-  await link.stop({ graceMs: 5_000 });
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-  return { p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1] ?? NaN, samples: sorted.length, sent };
+}
+
+interface LiveResult {
+  sent: number;
+  samples: number;
+  p50: number;
+  p99: number;
+  max: number;
+  originAppendP50: number;
+  originAppendP99: number;
 }
 
 function fmt(n: number, digits = 0): string {
@@ -350,7 +339,7 @@ async function main(): Promise<void> {
     ],
     [
       `live latency p50 / p99 / max @ ${LIVE_RATE} ev/s`,
-      `${fmt(live.p50, 1)} / ${fmt(live.p99, 1)} / ${fmt(live.max, 1)} ms (${live.samples}/${live.sent} events)`,
+      `${fmt(live.p50, 1)} / ${fmt(live.p99, 1)} / ${fmt(live.max, 1)} ms (${live.samples}/${live.sent} events; origin append alone p50 ${fmt(live.originAppendP50, 1)} ms)`,
     ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

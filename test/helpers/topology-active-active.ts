@@ -2,8 +2,8 @@ import type { TestContext } from 'node:test';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import type { ConflictPolicy } from '../../src/link/link-options.js';
-import { startNodes, uniqueName, type TestNode } from './nodes.js';
-import { nodesSection, startDaemon, topologyConfig } from './topology-daemon.js';
+import { uniqueName, type TestNode } from './nodes.js';
+import { nodesSection, startDaemon, startTopologyNodes, topologyConfig } from './topology-daemon.js';
 import {
   createRandom,
   runWriter,
@@ -45,8 +45,7 @@ export async function runActiveActive(t: TestContext, options: ActiveActiveOptio
   const seed = workloadSeed();
   t.diagnostic(`workload seed ${seed} (replay with TOPOLOGY_SEED=${seed})`);
   const plan = createRandom(seed);
-  const [dc1, dc2] = (await startNodes(['dc1', 'dc2'])) as [TestNode, TestNode];
-  t.after(() => Promise.all([dc1.stop(), dc2.stop()]));
+  const [dc1, dc2] = (await startTopologyNodes(t, ['dc1', 'dc2'])) as [TestNode, TestNode];
   const clients: [EventStoreDBClient, EventStoreDBClient] = [dc1.client(), dc2.client()];
   const run = uniqueName('aa');
   const prefixes = { one1: `${run}-one1-`, one2: `${run}-one2-`, both: `${run}-both-` };

@@ -3,7 +3,7 @@ import type { EventStoreDBClient, Position } from '@eventstore/db-client';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import type { TestNode } from './nodes.js';
+import { startNodes, type TestNode } from './nodes.js';
 import { lastReplicablePosition } from './topology-inspect.js';
 
 /** The `nodes` section of a config for test nodes. */
@@ -16,12 +16,32 @@ export function topologyConfig(raw: Record<string, unknown>): ResolvedConfig {
   return resolveConfig({ shutdownGraceMs: 5_000, ...raw }, { env: {} });
 }
 
-/** A started daemon over `config`, stopped when the test ends. */
+const daemonsOf = new WeakMap<TestContext, Daemon[]>();
+
+/**
+ * Starts test nodes and stops them when the test ends, after every daemon `startDaemon` started for the
+ * test: a daemon stopped after its nodes would spend its grace period retrying against closed servers.
+ */
+export async function startTopologyNodes(t: TestContext, names: string[]): Promise<TestNode[]> {
+  const nodes = await startNodes(names);
+  daemonsOf.set(t, []);
+  t.after(async () => {
+    await Promise.allSettled((daemonsOf.get(t) ?? []).map((d) => d.stop()));
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+  return nodes;
+}
+
+/** A started daemon over `config`, stopped when the test ends (before the nodes of `startTopologyNodes`). */
 export async function startDaemon(t: TestContext, config: ResolvedConfig): Promise<Daemon> {
   const daemon = new Daemon({ config, logger: silentLogger(), collectDefaultMetrics: false, monitorIntervalMs: 100 });
-  t.after(async () => {
-    await daemon.stop();
-  });
+  const daemons = daemonsOf.get(t);
+  if (daemons) daemons.push(daemon);
+  else {
+    t.after(async () => {
+      await daemon.stop();
+    });
+  }
   await daemon.start();
   return daemon;
 }

@@ -120,6 +120,7 @@ test('conflicts: halt policy fails the link and keeps the checkpoint before the 
   const status = link.status();
   assert.equal(status.state, 'failed');
   assert.equal(status.lastError?.code, 'ESDBL_LINK_CONFLICT_HALT');
+  assert.equal(status.conflicts, 1, 'the conflict that halted the link is counted');
   await assert.rejects(link.waitForPosition({ commit: 1n, prepare: 1n }), (err: unknown) =>
     isLinkerError(err, 'ESDBL_LINK_CONFLICT_HALT'),
   );

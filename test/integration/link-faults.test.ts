@@ -35,24 +35,27 @@ function retries(link: LinkerService): number {
   return link.status().retries;
 }
 
-test('failed appends on the destination are retried; nothing is skipped', async (t) => {
-  const [dc1, dc2] = await twoNodes(t);
-  if (!dc2.emulator) return t.skip('needs the emulator');
-  const a = dc1.client();
-  const tag = randomUUID().slice(0, 8);
-  const link = startLink(t, dc1, dc2, linkOptions('dc1', 'dc2'));
-  await link.start();
-  await settle(link, a);
-  for (const kind of ['unavailable', 'deadline', 'not-leader', 'cancelled', 'internal'] as const) {
-    dc2.emulator.faults.failNextAppends(2, kind);
-    await writeSome(a, `${tag}-${kind}`, 3, 4);
+for (const mode of ['BatchAppend', 'classic Append'] as const) {
+  test(`failed appends on the destination are retried; nothing is skipped (${mode})`, async (t) => {
+    const [dc1, dc2] = await twoNodes(t);
+    if (!dc2.emulator) return t.skip('needs the emulator');
+    const a = dc1.client();
+    const tag = randomUUID().slice(0, 8);
+    const credentials = mode === 'classic Append' ? { username: 'admin', password: 'changeit' } : undefined;
+    const link = startLink(t, dc1, dc2, linkOptions('dc1', 'dc2'), credentials ? { credentials } : {});
+    await link.start();
     await settle(link, a);
-  }
-  assert.ok(retries(link) >= 5, `retries: ${retries(link)}`);
-  assert.equal(link.status().retrying, false);
-  assert.equal(link.status().state, 'running');
-  await assertSame(a, dc2.client());
-});
+    for (const kind of ['unavailable', 'deadline', 'not-leader', 'cancelled', 'internal'] as const) {
+      dc2.emulator.faults.failNextAppends(2, kind);
+      await writeSome(a, `${tag}-${kind}`, 3, 4);
+      await settle(link, a);
+    }
+    assert.ok(retries(link) >= 5, `retries: ${retries(link)}`);
+    assert.equal(link.status().retrying, false);
+    assert.equal(link.status().state, 'running');
+    await assertSame(a, dc2.client());
+  });
+}
 
 test('origin unavailable and dropped connections: the subscription resumes from the watermark', async (t) => {
   const [dc1, dc2] = await twoNodes(t);

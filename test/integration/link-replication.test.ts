@@ -142,9 +142,14 @@ test('stop and restart resume from the checkpoint without duplicates', async (t)
   const first = startLink(t, dc1, dc2, options);
   await first.start();
   await settle(first, a);
-  await first.stop();
+  const stopping = first.stop();
+  assert.equal(first.stop(), stopping, 'stop() is memoized');
+  await stopping;
   assert.equal(first.status().state, 'stopped');
   await first.done;
+  await first.stop();
+  await assert.rejects(first.waitForPosition({ commit: 1n, prepare: 1n }), /stopped/);
+  await assert.rejects(first.start(), /cannot go from stopped to starting/);
   const stored = first.status().checkpoint;
 
   await mixedWorkload(a, `${tag}-b`);

@@ -87,3 +87,49 @@ test('run: catch-up then live, SIGTERM drains and exits 0 with a checkpoint, res
   assert.deepEqual(await compareStreams(origin, destination, streams), []);
   for (const [s, n] of expected) assert.equal(await streamLength(destination, s), n, `${s} length`);
 });
+
+test('run: a second signal during the drain forces the exit (143 for SIGTERM)', async (t) => {
+  const children = new ChildTracker();
+  const [dc1, dc2] = await startNodes(['dc1', 'dc2']);
+  t.after(async () => {
+    await children.killAll();
+    dc2!.emulator?.faults.reset();
+    await Promise.all([dc1!.stop(), dc2!.stop()]);
+  });
+  if (!dc2!.emulator) {
+    t.skip('needs an emulator destination to hang appends');
+    return;
+  }
+  const link = uniqueName('force');
+  const config = await writeTempConfig({
+    nodes: [
+      { name: 'dc1', connectionString: dc1!.connectionString },
+      { name: 'dc2', connectionString: dc2!.connectionString },
+    ],
+    links: [{ name: link, origin: 'dc1', destination: 'dc2', filter: { includeStreamPrefixes: [`${link}-`] } }],
+    http: { port: 0 },
+    log: { level: 'info', format: 'json' },
+    shutdownGraceMs: 60_000,
+  });
+  t.after(() => config.remove());
+  const p = children.spawn(['run', '--config', config.path]);
+  await p.waitForLog((l) => l.msg === 'running', 20_000, '"running"');
+  // Appends now hang, so the drain has in-flight work it cannot finish within the (long) grace period.
+  dc2!.emulator.faults.hangAppends();
+  await appendJson(dc1!.client(), `${link}-s`, 5);
+  const url = String((await p.waitForLog((l) => typeof l.url === 'string', 20_000, 'the HTTP URL')).url);
+  await eventually(
+    async () => {
+      const status = (await (await fetch(new URL('/api/status', url))).json()) as { links: { lagEvents: number }[] };
+      return (status.links[0]?.lagEvents ?? 0) > 0;
+    },
+    20_000,
+    'an append in flight',
+  );
+  p.kill('SIGTERM');
+  await p.waitForLog((l) => String(l.msg).includes('SIGTERM received: draining'), 20_000, 'the drain');
+  p.kill('SIGTERM');
+  const exit = await exitWithin(p, 20_000, 'daemon after the second SIGTERM');
+  assert.deepEqual(exit, { code: 143, signal: null });
+  assert.ok(p.logs().some((l) => String(l.msg).includes('received again: exiting without draining')));
+});

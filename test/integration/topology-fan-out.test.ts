@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareNodes } from '../../src/verify/compare-nodes.js';
-import { startNodes, uniqueName, type TestNode } from '../helpers/nodes.js';
-import { nodesSection, settle, startDaemon, topologyConfig } from '../helpers/topology-daemon.js';
+import { uniqueName, type TestNode } from '../helpers/nodes.js';
+import { nodesSection, settle, startDaemon, startTopologyNodes, topologyConfig } from '../helpers/topology-daemon.js';
 import { annotatable, originChainOf, readAllEvents } from '../helpers/topology-inspect.js';
 import {
   createRandom,
@@ -13,12 +13,11 @@ import {
   workloadSeed,
 } from '../helpers/topology-workload.js';
 
-test('fan-out dc1 -> dc2 + dc3: both destinations converge to exact copies', async (t) => {
+test('fan-out dc1 -> dc2 + dc3: both destinations converge to exact copies', { timeout: 90_000 }, async (t) => {
   const seed = workloadSeed();
   t.diagnostic(`workload seed ${seed} (replay with TOPOLOGY_SEED=${seed})`);
   const rng = createRandom(seed);
-  const [dc1, dc2, dc3] = (await startNodes(['dc1', 'dc2', 'dc3'])) as [TestNode, TestNode, TestNode];
-  t.after(() => Promise.all([dc1.stop(), dc2.stop(), dc3.stop()]));
+  const [dc1, dc2, dc3] = (await startTopologyNodes(t, ['dc1', 'dc2', 'dc3'])) as [TestNode, TestNode, TestNode];
   const [c1, c2, c3] = [dc1.client(), dc2.client(), dc3.client()];
   const run = uniqueName('fanout');
   const streams = streamNames(rng, `${run}-s`, rng.int(5, 14));

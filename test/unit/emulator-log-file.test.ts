@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { silentLogger } from '../../src/observability/logger.js';
+import { LOCK_FILE_NAME } from '../../src/emulator/persistence/data-dir-lock.js';
 import { LOG_FILE_NAME, openLogFile } from '../../src/emulator/persistence/log-file.js';
 import { EventStore } from '../../src/emulator/store/event-store.js';
 import { MAX_LONG, type ProposedEvent } from '../../src/emulator/store/types.js';
@@ -96,5 +107,23 @@ describe('emulator log file', () => {
       (err: unknown) => isLinkerError(err, 'ESDBL_EMULATOR_DATA_DIR'),
     );
     assert.equal(readFileSync(join(dir, LOG_FILE_NAME), 'utf8'), 'hello world, not a log');
+  });
+
+  it('lets one emulator at a time use a data directory, and takes over the lock of a dead process', (t) => {
+    const dir = tempDir(t);
+    const first = openLogFile(dir, silentLogger());
+    assert.throws(
+      () => openLogFile(dir, silentLogger()),
+      (err: unknown) => isLinkerError(err, 'ESDBL_EMULATOR_DATA_DIR') && /in use by process/.test(err.message),
+    );
+    first.journal.close();
+    assert.equal(existsSync(join(dir, LOCK_FILE_NAME)), false, 'a clean close releases the lock');
+
+    const dead = spawnSync(process.execPath, ['-e', '']);
+    assert.ok(dead.pid && dead.pid > 0);
+    writeFileSync(join(dir, LOCK_FILE_NAME), `${dead.pid}\n`);
+    const second = openLogFile(dir, silentLogger());
+    t.after(() => second.journal.close());
+    assert.equal(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8').trim(), String(process.pid));
   });
 });

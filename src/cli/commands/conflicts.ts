@@ -5,7 +5,8 @@ import { abortOnSignals, positiveIntegerOption } from '../../tools/cli-options.j
 import { listConflicts, type ConflictListing } from '../../tools/conflict-listing.js';
 import { loadLinkTarget, type LinkTarget } from '../../tools/link-target.js';
 import { reportToolError } from '../../tools/report-tool-error.js';
-import { TOOL_EXIT_OK } from '../../tools/tool-exit-codes.js';
+import { TOOL_EXIT_INTERRUPTED, TOOL_EXIT_OK } from '../../tools/tool-exit-codes.js';
+import { errorMessage } from '../../shared/errors.js';
 import type { CommandContext } from '../command-context.js';
 
 interface ConflictsFlags {
@@ -65,6 +66,10 @@ async function runList(flags: ConflictsFlags): Promise<number> {
     );
     return TOOL_EXIT_OK;
   } catch (err) {
+    if (controller.signal.aborted) {
+      process.stderr.write(`esdb-linker conflicts list: ${errorMessage(controller.signal.reason)}\n`);
+      return TOOL_EXIT_INTERRUPTED;
+    }
     return reportToolError('conflicts list', err, (line) => process.stderr.write(`${line}\n`));
   } finally {
     removeSignalHandlers();

@@ -5,10 +5,16 @@ import { redactConnectionString } from '../../shared/redact.js';
 import { abortOnSignals, collectRepeated, positiveIntegerOption } from '../../tools/cli-options.js';
 import { loadLinkTarget } from '../../tools/link-target.js';
 import { reportToolError } from '../../tools/report-tool-error.js';
-import { TOOL_EXIT_DIFFERENT, TOOL_EXIT_OK, TOOL_EXIT_USAGE } from '../../tools/tool-exit-codes.js';
+import {
+  TOOL_EXIT_INTERRUPTED,
+  TOOL_EXIT_DIFFERENT,
+  TOOL_EXIT_OK,
+  TOOL_EXIT_USAGE,
+} from '../../tools/tool-exit-codes.js';
 import { formatVerifyText, verifyJson } from '../../tools/verify-report.js';
 import { compareNodes } from '../../verify/compare-nodes.js';
 import type { CompareOptions } from '../../verify/compare-types.js';
+import { errorMessage } from '../../shared/errors.js';
 import type { CommandContext } from '../command-context.js';
 
 interface VerifyFlags {
@@ -56,7 +62,7 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext): vo
       "\nStream filters apply to origin stream names. With --config/--link, the link's filters and stream prefix\n" +
         "are used; any filter flag given on the command line replaces the link's value for that filter.\n" +
         'Exit codes: 0 equal, 1 different, 2 usage error (bad flags, config or link name),\n' +
-        '3 could not compare (a node is unreachable or a read failed).',
+        '3 could not compare (a node is unreachable or a read failed), 130 interrupted.',
     )
     .action(async (flags: VerifyFlags, command: Command) => {
       let plan: VerifyPlan;
@@ -165,6 +171,10 @@ async function runVerify(plan: VerifyPlan, json: boolean): Promise<number> {
     process.stdout.write(json ? `${JSON.stringify(verifyJson(run), null, 2)}\n` : `${formatVerifyText(run)}\n`);
     return result.equal ? TOOL_EXIT_OK : TOOL_EXIT_DIFFERENT;
   } catch (err) {
+    if (controller.signal.aborted) {
+      process.stderr.write(`esdb-linker verify: ${errorMessage(controller.signal.reason)}\n`);
+      return TOOL_EXIT_INTERRUPTED;
+    }
     return reportToolError('verify', err, (line) => process.stderr.write(`${line}\n`));
   } finally {
     removeSignalHandlers();

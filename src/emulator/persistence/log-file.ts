@@ -5,6 +5,7 @@ import { LinkerError } from '../../shared/errors.js';
 import type { Journal } from '../store/journal.js';
 import type { EventRecord } from '../store/types.js';
 import { crc32 } from './crc32.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { decodeCommit, encodeCommit } from './record-codec.js';
 
 export const LOG_FILE_NAME = 'emulator.log';
@@ -27,11 +28,19 @@ export interface OpenedLog {
  */
 export function openLogFile(dir: string, logger: Logger): OpenedLog {
   const path = join(dir, LOG_FILE_NAME);
-  let fd: number;
   try {
     mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new LinkerError('ESDBL_EMULATOR_DATA_DIR', `emulator cannot create ${dir}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const unlock = lockDataDir(dir);
+  let fd: number;
+  try {
     fd = openSync(path, 'a+');
   } catch (err) {
+    unlock();
     throw new LinkerError(
       'ESDBL_EMULATOR_DATA_DIR',
       `emulator cannot open its log ${path}: ${(err as Error).message}`,
@@ -49,6 +58,7 @@ export function openLogFile(dir: string, logger: Logger): OpenedLog {
   } else {
     if (content.length < MAGIC.length || !content.subarray(0, MAGIC.length).equals(MAGIC)) {
       closeSync(fd);
+      unlock();
       throw new LinkerError('ESDBL_EMULATOR_DATA_DIR', `${path} is not an emulator log (bad header)`);
     }
     good = MAGIC.length;
@@ -107,6 +117,7 @@ export function openLogFile(dir: string, logger: Logger): OpenedLog {
         if (closed) return;
         closed = true;
         closeSync(fd);
+        unlock();
       },
     },
   };

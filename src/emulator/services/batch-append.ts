@@ -75,6 +75,9 @@ const STATUS = {
   }),
 };
 
+/** setTimeout's largest delay (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Upper bound on half-sent batches per call, so a misbehaving client can't grow memory without limit. */
 const MAX_PENDING_BATCHES = 10_000;
 
@@ -242,7 +245,8 @@ async function runBatch(ctx: ServiceContext, batch: PendingBatch, io: CallIo): P
   if (ctx.faults.delaysAppends()) {
     const delay = ctx.faults.delayAppend();
     const remaining = batch.deadlineMs === undefined ? undefined : batch.deadlineMs - ctx.now();
-    if (remaining !== undefined) {
+    // Beyond setTimeout's range (deadlines up to a year) the deadline cannot matter to a test run.
+    if (remaining !== undefined && remaining <= MAX_TIMER_MS) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         delay.then(() => false),

@@ -55,11 +55,11 @@ export function parseExpected(
 }
 
 /**
- * Size counted against MaxAppendSize. DEVIATION (documented): data + metadata + 2 × type length, an estimate
- * of the real server's on-disk size; MaxAppendEventSize is not enforced separately.
+ * Size counted against MaxAppendSize: the real server's `Event.SizeOnDisk` (data + metadata + 2 × the type's
+ * UTF-16 length). DEVIATION (documented): MaxAppendEventSize is not enforced separately.
  */
 export function proposedSize(e: ProposedEvent): number {
-  return e.data.length + e.metadata.length + Buffer.byteLength(e.eventType) * 2;
+  return e.data.length + e.metadata.length + e.eventType.length * 2;
 }
 
 export function parseProposed(msg: WireProposedMessage): ProposedEvent | RpcError {

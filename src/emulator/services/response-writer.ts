@@ -7,11 +7,17 @@ export class CallAbortedError extends Error {
   }
 }
 
+/** Where a read or subscription sends its responses (a gRPC call in production, a list in unit tests). */
+export interface MessageSink {
+  /** Resolves once the message is accepted; throws once the call has ended. */
+  write(message: unknown): Promise<void>;
+}
+
 /**
  * Writes responses honouring gRPC back-pressure: when the call's buffer is full it waits for `drain`
  * instead of queueing more, so a slow reader holds the producer back (nothing buffers unboundedly).
  */
-export class ResponseWriter {
+export class ResponseWriter implements MessageSink {
   constructor(
     private readonly call: ServerWritableStream<unknown, unknown>,
     private readonly signal: AbortSignal,

@@ -3,13 +3,13 @@ import { isVisible, streamReadability } from '../store/stream-visibility.js';
 import { rpcErrors } from '../wire/rpc-errors.js';
 import { eventMessage, streamNotFoundMessage } from './event-messages.js';
 import type { ReadPlan } from './read-options.js';
-import type { ResponseWriter } from './response-writer.js';
+import type { MessageSink } from './response-writer.js';
 
 /** A finite read of one stream. Throws an RpcError for a tombstoned stream. */
 export async function readStream(
   store: EventStore,
   plan: ReadPlan & { target: { kind: 'stream' } },
-  out: ResponseWriter,
+  out: MessageSink,
   nowMs: number,
 ): Promise<void> {
   const { streamId, from } = plan.target;
@@ -53,7 +53,7 @@ export async function readStream(
 export async function readAll(
   store: EventStore,
   plan: ReadPlan & { target: { kind: 'all' } },
-  out: ResponseWriter,
+  out: MessageSink,
   nowMs: number,
 ): Promise<void> {
   const { from } = plan.target;

@@ -1,6 +1,6 @@
 import type { EventStore } from '../store/event-store.js';
 import { caughtUpMessage, checkpointMessage, eventMessage, type EventEncoding } from '../services/event-messages.js';
-import type { ResponseWriter } from '../services/response-writer.js';
+import type { MessageSink } from '../services/response-writer.js';
 import type { EventFilter } from './event-filter.js';
 
 export interface AllSubscriptionOptions extends EventEncoding {
@@ -21,7 +21,7 @@ export interface AllSubscriptionOptions extends EventEncoding {
 export async function runAllSubscription(
   store: EventStore,
   options: AllSubscriptionOptions,
-  out: ResponseWriter,
+  out: MessageSink,
   signal: AbortSignal,
 ): Promise<void> {
   const log = store.log;
@@ -46,7 +46,8 @@ export async function runAllSubscription(
   while (!signal.aborted) {
     while (cursor < log.length) {
       const record = log[cursor++];
-      if (record === undefined) continue;
+      // Like the real server: a start position beyond the log's end means "only what comes after it".
+      if (record === undefined || (typeof from === 'number' && record.position <= from)) continue;
       if (filter === undefined) {
         await out.write(eventMessage(store, options, record, options.now()));
         continue;

@@ -1,6 +1,6 @@
 import type { EventStore } from '../store/event-store.js';
 import { caughtUpMessage, eventMessage, type EventEncoding } from '../services/event-messages.js';
-import type { ResponseWriter } from '../services/response-writer.js';
+import type { MessageSink } from '../services/response-writer.js';
 import { streamReadability } from '../store/stream-visibility.js';
 import { rpcErrors } from '../wire/rpc-errors.js';
 
@@ -18,7 +18,7 @@ export interface StreamSubscriptionOptions extends EventEncoding {
 export async function runStreamSubscription(
   store: EventStore,
   options: StreamSubscriptionOptions,
-  out: ResponseWriter,
+  out: MessageSink,
   signal: AbortSignal,
 ): Promise<void> {
   const { streamId, from } = options;

@@ -1,0 +1,78 @@
+/**
+ * The live-latency load generator and observer of bench-link, run in its own process so its client work
+ * (encoding the appends, decoding the destination subscription) does not share the link's event loop.
+ *
+ *   node dist/test/bench/live-probe.js ORIGIN_CS DESTINATION_CS RATE SECONDS PREFIX
+ *
+ * Appends RATE events/s to the origin (10 ms ticks, each event stamped with `sentAt`), reads them back
+ * from a destination subscription, and prints one JSON line: latency percentiles (ms) from the append
+ * call to the destination read, and the origin append latency for comparison.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { END, EventStoreDBClient, jsonEvent, streamNameFilter } from '@eventstore/db-client';
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const [originCs, destinationCs, rateText, secondsText, prefix] = process.argv.slice(2);
+  if (!originCs || !destinationCs || !rateText || !secondsText || !prefix) {
+    throw new Error('usage: live-probe ORIGIN_CS DESTINATION_CS RATE SECONDS PREFIX');
+  }
+  const rate = Number(rateText);
+  const seconds = Number(secondsText);
+  const origin = EventStoreDBClient.connectionString(originCs);
+  const destination = EventStoreDBClient.connectionString(destinationCs);
+  const now = (): number => performance.timeOrigin + performance.now();
+  const latencies: number[] = [];
+  const appendLatencies: number[] = [];
+  const sub = destination.subscribeToAll({ fromPosition: END, filter: streamNameFilter({ prefixes: [prefix] }) });
+  sub.on('data', (e) => {
+    const data = e.event?.data as { sentAt?: number } | undefined;
+    if (data && typeof data.sentAt === 'number') latencies.push(now() - data.sentAt);
+  });
+  await delay(500);
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const ticks = Math.round((seconds * 1000) / tickMs);
+  const started = performance.now();
+  const inflight: Promise<unknown>[] = [];
+  let sent = 0;
+  for (let t = 0; t < ticks; t++) {
+    const wait = started + t * tickMs - performance.now();
+    if (wait > 0) await delay(wait);
+    const events = Array.from({ length: perTick }, (_, k) =>
+      jsonEvent({ id: randomUUID(), type: 'LiveEvent', data: { sentAt: now(), k } }),
+    );
+    sent += events.length;
+    const t0 = performance.now();
+    inflight.push(
+      origin.appendToStream(`${prefix}${t % 50}`, events).then(() => appendLatencies.push(performance.now() - t0)),
+    );
+  }
+  await Promise.all(inflight);
+  const deadline = Date.now() + 30_000;
+  while (latencies.length < sent && Date.now() < deadline) await delay(50);
+  await sub.unsubscribe().catch(() => undefined);
+  await Promise.allSettled([origin.dispose(), destination.dispose()]);
+  process.stdout.write(
+    `${JSON.stringify({
+      sent,
+      samples: latencies.length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: percentile(latencies, 100),
+      originAppendP50: percentile(appendLatencies, 50),
+      originAppendP99: percentile(appendLatencies, 99),
+    })}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`live-probe failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
