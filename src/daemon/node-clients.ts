@@ -1,5 +1,6 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
 import type { NodeOptions } from '../link/link-options.js';
+import { useClassicAppendOnly } from '../client/classic-append.js';
 import { redactConnectionString } from '../shared/redact.js';
 
 export type ClientFactory = (node: NodeOptions) => EventStoreDBClient;
@@ -17,6 +18,8 @@ export class NodeClients {
   private readonly nodes = new Map<string, NodeOptions>();
 
   constructor(nodes: readonly NodeOptions[], factory: ClientFactory = defaultClientFactory) {
+    // One process, several nodes: the client's BatchAppend shares state across nodes (see classic-append.ts).
+    useClassicAppendOnly();
     for (const node of nodes) {
       this.nodes.set(node.name, node);
       this.clients.set(node.name, factory(node));

@@ -1,5 +1,8 @@
 import type { EmulatorFaults, InjectedAppendError } from './emulator-api.js';
 
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Fault-injection state behind `Emulator.faults`. Handlers ask it before doing work; nothing here runs on a
  * timer, so an idle emulator with faults configured costs nothing.
@@ -27,8 +30,8 @@ export class FaultState implements EmulatorFaults {
   }
 
   setAppendLatency(ms: number): void {
-    if (!Number.isFinite(ms) || ms < 0)
-      throw new RangeError(`setAppendLatency: ms must be a non-negative number, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_TIMER_MS)
+      throw new RangeError(`setAppendLatency: ms must be a number from 0 to ${MAX_TIMER_MS}, got ${ms}`);
     this.appendLatencyMs = ms;
   }
 

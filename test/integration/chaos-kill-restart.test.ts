@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { binaryEvent, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import type { Emulator } from '../../src/emulator/emulator-api.js';
+import { compareNodes } from '../../src/verify/compare-nodes.js';
 import { ChildTracker, exitWithin, writeTempConfig } from '../helpers/daemon-process.js';
 import { startNodes, uniqueName } from '../helpers/nodes.js';
 import { compareStreams, readCheckpoint } from '../helpers/stream-compare.js';
@@ -147,5 +148,9 @@ test('chaos: repeated kill -9 of the daemon and injected faults lose and double 
   t.diagnostic(`chaos phase ${finalStarted - chaosStarted} ms, final catch-up ${Date.now() - finalStarted} ms`);
   const differences = await compareStreams(origin, destination, streams);
   assert.deepEqual(differences, [], `faults injected: ${faultLog.join('; ')}`);
+  // The project's verifier agrees, including content types, data bytes and stream metadata.
+  const verified = await compareNodes(origin, destination, { includeStreamPrefixes: [`${link}-`] });
+  assert.deepEqual(verified.differences, []);
+  assert.ok(verified.equal && verified.eventsCompared > 0, 'compareNodes compared events and found them equal');
   assert.ok(await readCheckpoint(destination, link), 'checkpoint present');
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChildTracker, eventually, exitWithin, writeTempConfig } from '../helpers/daemon-process.js';
 import { startNodes, uniqueName } from '../helpers/nodes.js';
+import { compareNodes } from '../../src/verify/compare-nodes.js';
 import { appendJson, compareStreams, lastAllCommit, readCheckpoint, streamLength } from '../helpers/stream-compare.js';
 
 const GRACE_MS = 5_000;
@@ -86,6 +87,9 @@ test('run: catch-up then live, SIGTERM drains and exits 0 with a checkpoint, res
 
   assert.deepEqual(await compareStreams(origin, destination, streams), []);
   for (const [s, n] of expected) assert.equal(await streamLength(destination, s), n, `${s} length`);
+  const verified = await compareNodes(origin, destination, { includeStreamPrefixes: [prefix] });
+  assert.deepEqual(verified.differences, []);
+  assert.equal(verified.streamsCompared, streams.length);
 });
 
 test('run: a second signal during the drain forces the exit (143 for SIGTERM)', async (t) => {

@@ -5,6 +5,7 @@ import { jsonEvent } from '@eventstore/db-client';
 import { ChildTracker, exitWithin, writeTempConfig } from '../helpers/daemon-process.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { startNodes, uniqueName } from '../helpers/nodes.js';
+import { compareNodes } from '../../src/verify/compare-nodes.js';
 import { appendJson, compareStreams, readCheckpoint, readStreamEvents } from '../helpers/stream-compare.js';
 
 const EXIT_LINK_FAILED = 3;
@@ -47,6 +48,9 @@ test('run --until-caught-up copies what the origin held at start and exits 0', a
   const exit = await exitWithin(p, 60_000, 'run --until-caught-up');
   assert.deepEqual(exit, { code: 0, signal: null }, `stdout:\n${p.stdout().slice(-4000)}\nstderr:\n${p.stderr()}`);
   assert.deepEqual(await compareStreams(origin, destination, streams), []);
+  const verified = await compareNodes(origin, destination, { includeStreamPrefixes: [`${link}-`] });
+  assert.deepEqual(verified.differences, []);
+  assert.equal(verified.streamsCompared, streams.length);
   assert.ok(await readCheckpoint(destination, link), 'checkpoint written on the way out');
   assert.ok(
     p.logs().some((l) => l.msg === 'link caught up' && l.link === link),

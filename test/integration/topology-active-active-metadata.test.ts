@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { conflictStreamName } from '../../src/link/bookkeeping.js';
 import { compareNodes } from '../../src/verify/compare-nodes.js';
 import { REPLICATION_ANNOTATION_KEYS } from '../../src/verify/annotation-keys.js';
@@ -8,6 +9,7 @@ import { settle } from '../helpers/topology-daemon.js';
 import {
   annotatable,
   checkPlacement,
+  countNonBookkeepingEvents,
   jsonObjectOf,
   originChainOf,
   originLoops,
@@ -95,6 +97,10 @@ async function checkMetadataPolicy(t: TestContext, metadata: MetadataShapes): Pr
       [],
     );
   }
+  const before = await Promise.all([countNonBookkeepingEvents(c1), countNonBookkeepingEvents(c2)]);
+  await delay(2_000);
+  const after = await Promise.all([countNonBookkeepingEvents(c1), countNonBookkeepingEvents(c2)]);
+  assert.deepEqual(after, before, 'no event is written once the writers stopped and the links settled');
 }
 
 test(

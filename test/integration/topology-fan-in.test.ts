@@ -56,6 +56,7 @@ test(
       { name: `${run}-dc1-to-reporting`, origin: 'dc1', prefix: 'dc1.' },
       { name: `${run}-dc2-to-reporting`, origin: 'dc2', prefix: 'dc2.' },
     ]);
+    assert.deepEqual(config.warnings, [], 'prefixed origins cannot write the same destination stream');
     const daemon = await startDaemon(t, config);
     await Promise.all([
       runWriter({ client: c1, node: 'dc1', rng: rng1, streams, appends: rng1.int(25, 60), maxBatch: 6 }),

@@ -1,5 +1,6 @@
 /** UUID conversions between the wire's two forms (string, structured big-endian halves) and canonical text. */
 
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UUID_TEXT = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 export interface WireUuid {
@@ -10,6 +11,8 @@ export interface WireUuid {
 
 /** Canonical lower-case 8-4-4-4-12 text, or `undefined` when the input is not a UUID. */
 export function normaliseUuidText(text: string): string | undefined {
+  // Fast path: clients send canonical lower-case text, which needs no copying.
+  if (text.length === 36 && CANONICAL.test(text)) return text;
   const trimmed = text.trim().replace(/^\{(.*)\}$/, '$1');
   if (!UUID_TEXT.test(trimmed)) return undefined;
   const hex = trimmed.replace(/-/g, '').toLowerCase();
