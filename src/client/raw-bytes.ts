@@ -32,6 +32,51 @@ interface GrpcRecordLike {
   getCustomMetadata_asU8(): Uint8Array;
 }
 
+const TRIVIAL_JSON = new Uint8Array([0x30]); // "0": the cheapest JSON document
+const EMPTY = new Uint8Array(0);
+
+function lightRecord(record: GrpcRecordLike): GrpcRecordLike {
+  const light = Object.create(record) as GrpcRecordLike & { getData(): Uint8Array };
+  light.getData = () => TRIVIAL_JSON;
+  light.getData_asU8 = () => TRIVIAL_JSON;
+  light.getCustomMetadata_asU8 = () => EMPTY;
+  return light;
+}
+
+// Same outcomes as the client's safeParseJSON / parseMetadata in dist/utils/convertGrpcEvent.js.
+function parseJsonData(bytes: Uint8Array): unknown {
+  const text = Buffer.from(bytes).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function parseMetadata(bytes: Uint8Array): unknown {
+  if (bytes.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return bytes;
+  }
+}
+
+function defineLazy(target: object, key: string, compute: () => unknown): void {
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = compute();
+      Object.defineProperty(target, key, { value, configurable: true, enumerable: true, writable: true });
+      return value;
+    },
+    set(value: unknown) {
+      Object.defineProperty(target, key, { value, configurable: true, enumerable: true, writable: true });
+    },
+  });
+}
+
 interface ProposedMessageClass {
   prototype: { setData(value: string | Uint8Array): unknown };
 }
@@ -58,11 +103,15 @@ export function installRawBytes(): void {
   const original = conv.convertGrpcRecord;
   if (typeof original !== 'function') throw incompatible('convertGrpcRecord not found');
   conv.convertGrpcRecord = (record: GrpcRecordLike) => {
-    const converted = original(record);
-    Object.defineProperty(converted, RAW, {
-      value: { data: record.getData_asU8(), metadata: record.getCustomMetadata_asU8() } satisfies RawBytes,
-      enumerable: false,
-    });
+    const raw: RawBytes = { data: record.getData_asU8(), metadata: record.getCustomMetadata_asU8() };
+    // The client would JSON.parse data and metadata of every event; the link only needs the bytes. Hand the
+    // original converter a view with a trivial payload and parse lazily, with the client's own rules, only
+    // when someone reads `data` or `metadata`.
+    const converted = original(lightRecord(record)) as { isJson?: boolean };
+    const isJson = converted.isJson === true;
+    Object.defineProperty(converted, RAW, { value: raw, enumerable: false });
+    defineLazy(converted, 'data', () => (isJson ? parseJsonData(raw.data) : raw.data));
+    defineLazy(converted, 'metadata', () => parseMetadata(raw.metadata));
     return converted;
   };
 

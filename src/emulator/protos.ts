@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import { decodeBatchAppendReq } from './wire/batch-append-decoder.js';
 
 /** The directory holding the emulator's hand-written `.proto` files (copied next to the compiled code). */
 export const PROTO_DIR = fileURLToPath(new URL('./protos/', import.meta.url));
@@ -35,7 +36,9 @@ export function loadPackageDefinition(): PackageDefinition {
 export function loadServices(): EmulatorServices {
   const pkg = loadPackageDefinition();
   return {
-    streams: passThroughBuffers(pkg['event_store.client.streams.Streams'] as ServiceDefinition),
+    streams: withFastBatchAppendDecoder(
+      passThroughBuffers(pkg['event_store.client.streams.Streams'] as ServiceDefinition),
+    ),
     serverFeatures: pkg['event_store.client.server_features.ServerFeatures'] as ServiceDefinition,
     gossip: pkg['event_store.client.gossip.Gossip'] as ServiceDefinition,
   };
@@ -51,4 +54,24 @@ function passThroughBuffers(service: ServiceDefinition): ServiceDefinition {
     };
   }
   return result as ServiceDefinition;
+}
+
+/** BatchAppend requests go through the hand-written decoder; anything it rejects gets the generic one. */
+function withFastBatchAppendDecoder(service: ServiceDefinition): ServiceDefinition {
+  const method = service.BatchAppend;
+  if (method === undefined) return service;
+  const generic = method.requestDeserialize;
+  return {
+    ...service,
+    BatchAppend: {
+      ...method,
+      requestDeserialize: (buf: Buffer) => {
+        try {
+          return decodeBatchAppendReq(buf);
+        } catch {
+          return generic(buf);
+        }
+      },
+    },
+  };
 }
