@@ -14,6 +14,7 @@ export interface EmulatorServices {
   gossip: ServiceDefinition;
 }
 
+// Parsed once per process: the definitions are immutable and parsing costs tens of ms per emulator start.
 let cached: PackageDefinition | undefined;
 
 export function loadPackageDefinition(): PackageDefinition {
