@@ -30,17 +30,73 @@ export interface RawBytes {
 interface GrpcRecordLike {
   getData_asU8(): Uint8Array;
   getCustomMetadata_asU8(): Uint8Array;
+  getMetadataMap(): { get(key: string): string | undefined };
+  getStreamIdentifier(): { getStreamName_asU8(): Uint8Array } | undefined;
+  getId(): unknown;
+  getStreamRevision(): string | number;
+  getCommitPosition(): string | number | undefined;
+  getPreparePosition(): string | number | undefined;
 }
 
-const TRIVIAL_JSON = new Uint8Array([0x30]); // "0": the cheapest JSON document
-const EMPTY = new Uint8Array(0);
+const TICKS_PER_MS = 10_000n;
+const NOT_PARSED = Symbol('not-parsed');
 
-function lightRecord(record: GrpcRecordLike): GrpcRecordLike {
-  const light = Object.create(record) as GrpcRecordLike & { getData(): Uint8Array };
-  light.getData = () => TRIVIAL_JSON;
-  light.getData_asU8 = () => TRIVIAL_JSON;
-  light.getCustomMetadata_asU8 = () => EMPTY;
-  return light;
+/**
+ * Replaces the client's converted record (same fields, same values) with one that keeps the raw bytes and
+ * parses `data` and `metadata` only when read: the link needs the bytes, not the parse, on every event.
+ * A class keeps one object shape for every event, which matters at tens of thousands of events a second.
+ */
+class RecordedEventView {
+  readonly streamId: string;
+  readonly id: string;
+  readonly revision: bigint;
+  readonly type: string;
+  readonly isJson: boolean;
+  readonly created: Date;
+  readonly position: { commit: bigint; prepare: bigint } | undefined;
+  readonly [RAW]: RawBytes;
+  #data: unknown = NOT_PARSED;
+  #metadata: unknown = NOT_PARSED;
+
+  constructor(record: GrpcRecordLike, parseUUID: (id: unknown) => string) {
+    const map = record.getMetadataMap();
+    this.type = map.get('type') ?? '<no-event-type-provided>';
+    this.isJson = (map.get('content-type') ?? 'application/octet-stream') === 'application/json';
+    const identifier = record.getStreamIdentifier();
+    if (!identifier) throw new Error('Impossible situation where streamIdentifier is undefined in a recorded event');
+    this.streamId = Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
+    this.id = parseUUID(record.getId());
+    const created = map.get('created');
+    this.created = new Date(created == null ? 0 : Number(BigInt(created) / TICKS_PER_MS));
+    this.revision = BigInt(record.getStreamRevision());
+    const commit = record.getCommitPosition();
+    const prepare = record.getPreparePosition();
+    this.position =
+      commit != null && prepare != null ? { commit: BigInt(commit), prepare: BigInt(prepare) } : undefined;
+    this[RAW] = { data: record.getData_asU8(), metadata: record.getCustomMetadata_asU8() };
+  }
+
+  get data(): unknown {
+    if (this.#data === NOT_PARSED) this.#data = this.isJson ? parseJsonData(this[RAW].data) : this[RAW].data;
+    return this.#data;
+  }
+
+  set data(value: unknown) {
+    this.#data = value;
+  }
+
+  get metadata(): unknown {
+    if (this.#metadata === NOT_PARSED) this.#metadata = parseMetadata(this[RAW].metadata);
+    return this.#metadata;
+  }
+
+  set metadata(value: unknown) {
+    this.#metadata = value;
+  }
+
+  toJSON(): object {
+    return { ...this, data: this.data, metadata: this.metadata };
+  }
 }
 
 // Same outcomes as the client's safeParseJSON / parseMetadata in dist/utils/convertGrpcEvent.js.
@@ -60,21 +116,6 @@ function parseMetadata(bytes: Uint8Array): unknown {
   } catch {
     return bytes;
   }
-}
-
-function defineLazy(target: object, key: string, compute: () => unknown): void {
-  Object.defineProperty(target, key, {
-    configurable: true,
-    enumerable: true,
-    get() {
-      const value = compute();
-      Object.defineProperty(target, key, { value, configurable: true, enumerable: true, writable: true });
-      return value;
-    },
-    set(value: unknown) {
-      Object.defineProperty(target, key, { value, configurable: true, enumerable: true, writable: true });
-    },
-  });
 }
 
 interface ProposedMessageClass {
@@ -100,20 +141,11 @@ export function installRawBytes(): void {
   const conv = require('@eventstore/db-client/dist/utils/convertGrpcEvent.js') as {
     convertGrpcRecord?: (record: GrpcRecordLike) => object;
   };
-  const original = conv.convertGrpcRecord;
-  if (typeof original !== 'function') throw incompatible('convertGrpcRecord not found');
-  conv.convertGrpcRecord = (record: GrpcRecordLike) => {
-    const raw: RawBytes = { data: record.getData_asU8(), metadata: record.getCustomMetadata_asU8() };
-    // The client would JSON.parse data and metadata of every event; the link only needs the bytes. Hand the
-    // original converter a view with a trivial payload and parse lazily, with the client's own rules, only
-    // when someone reads `data` or `metadata`.
-    const converted = original(lightRecord(record)) as { isJson?: boolean };
-    const isJson = converted.isJson === true;
-    Object.defineProperty(converted, RAW, { value: raw, enumerable: false });
-    defineLazy(converted, 'data', () => (isJson ? parseJsonData(raw.data) : raw.data));
-    defineLazy(converted, 'metadata', () => parseMetadata(raw.metadata));
-    return converted;
-  };
+  if (typeof conv.convertGrpcRecord !== 'function') throw incompatible('convertGrpcRecord not found');
+  const uuid = require('@eventstore/db-client/dist/utils/grpcUUID.js') as { parseUUID?: (id: unknown) => string };
+  if (typeof uuid.parseUUID !== 'function') throw incompatible('parseUUID not found');
+  const parseUUID = uuid.parseUUID;
+  conv.convertGrpcRecord = (record: GrpcRecordLike) => new RecordedEventView(record, parseUUID);
 
   const pb = require('@eventstore/db-client/generated/streams_pb.js') as {
     AppendReq?: { ProposedMessage?: ProposedMessageClass };
@@ -134,6 +166,12 @@ export function installRawBytes(): void {
     };
   }
   installed = true;
+}
+
+/** Attaches raw bytes to an event rebuilt elsewhere (for example from a worker thread's message). */
+export function attachRawBytes<T extends object>(event: T, raw: RawBytes): T {
+  Object.defineProperty(event, RAW, { value: raw, enumerable: false });
+  return event;
 }
 
 /** The exact data and metadata bytes of an event read through a client after `installRawBytes()`. */

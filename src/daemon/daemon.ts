@@ -42,7 +42,7 @@ export interface ManagedLink {
 
 export interface LinkFactoryInput {
   options: ResolvedLinkOptions;
-  origin: { name: string; client: EventStoreDBClient };
+  origin: { name: string; client: EventStoreDBClient; connectionString?: string };
   destination: { name: string; client: EventStoreDBClient };
   logger: Logger;
   metrics: LinkMetrics;
@@ -239,11 +239,19 @@ export class Daemon {
     return this.clients;
   }
 
+  private nodeConnectionString(name: string): string | undefined {
+    return this.config.nodes.find((n) => n.name === name)?.connectionString;
+  }
+
   private createLink(options: ResolvedLinkOptions, clients: NodeClients): LinkEntry {
     const logger = this.logger.child({ link: options.name });
     const service = this.linkFactory({
       options,
-      origin: { name: options.origin, client: clients.get(options.origin) },
+      origin: {
+        name: options.origin,
+        client: clients.get(options.origin),
+        connectionString: this.nodeConnectionString(options.origin),
+      },
       destination: { name: options.destination, client: clients.get(options.destination) },
       // LinkerService binds `{ link }` itself; handing it our child would print the key twice.
       logger: this.logger,

@@ -30,13 +30,19 @@ import { withRetry, type RetryHooks } from './retry.js';
 import { StallDetector } from './stall-detector.js';
 import { StreamOffsets } from './stream-offsets.js';
 import { StreamWriter, type WriteResult } from './stream-writer.js';
-import { SubscriptionReader } from './subscription-reader.js';
+import { SubscriptionReader, type OriginReader } from './subscription-reader.js';
+import { WorkerSubscriptionReader } from './worker-subscription-reader.js';
 import { WatermarkTracker } from './watermark-tracker.js';
 import type { WorkItem } from './work-item.js';
 
 export interface LinkerServiceOptions {
   options: ResolvedLinkOptions;
-  origin: { name: string; client: EventStoreDBClient };
+  /**
+   * With `connectionString`, the origin subscription runs on a worker thread with its own client, so
+   * decoding the origin's stream uses the second core (the daemon does this). Without it, the link reads
+   * through `client` on this thread.
+   */
+  origin: { name: string; client: EventStoreDBClient; connectionString?: string };
   /**
    * `credentials` (added field, optional): the destination's user, passed on every write. Per-call
    * credentials make the v6 client use the classic Append RPC instead of BatchAppend, whose in-flight
@@ -75,7 +81,7 @@ export class LinkerService {
   private rejectDone!: (err: unknown) => void;
 
   private readonly options: ResolvedLinkOptions;
-  private readonly origin: { name: string; client: EventStoreDBClient };
+  private readonly origin: LinkerServiceOptions['origin'];
   private readonly destination: LinkerServiceOptions['destination'];
   private readonly log: Logger;
   private readonly metrics: LinkMetrics;
@@ -86,7 +92,7 @@ export class LinkerService {
   private readonly tuner: BatchTuner;
   private readonly checkpoints: CheckpointStore;
   private readonly offsets = new StreamOffsets();
-  private readonly reader: SubscriptionReader;
+  private readonly reader: OriginReader;
   private readonly lanes: LaneRouter;
   private readonly writer: StreamWriter;
   private readonly rate: RateWindow;
@@ -143,7 +149,9 @@ export class LinkerService {
       () => this.clock.now(),
       writeOptions,
     );
-    this.reader = new SubscriptionReader(this.origin.client, this.filter.serverStreamRegex);
+    this.reader = this.origin.connectionString
+      ? new WorkerSubscriptionReader(this.origin.connectionString, this.filter.serverStreamRegex)
+      : new SubscriptionReader(this.origin.client, this.filter.serverStreamRegex);
     this.rate = new RateWindow(() => this.clock.now());
     this.stall = new StallDetector(this.options.stallTimeoutMs, this.clock.now());
     this.probe = new PositionProbe(this.origin.client, this.filter);

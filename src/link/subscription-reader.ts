@@ -16,12 +16,21 @@ export interface ReaderHandlers {
   onCaughtUp(): void;
 }
 
+/** What a link reads its origin with: in this thread (`SubscriptionReader`) or a worker thread. */
+export interface OriginReader {
+  pause(): void;
+  resume(): void;
+  readonly isPaused: boolean;
+  /** Runs one subscription from `from` (exclusive) until the signal aborts (resolves) or it breaks (rejects). */
+  run(from: Position | null, handlers: ReaderHandlers, signal: AbortSignal): Promise<void>;
+}
+
 /**
  * One `subscribeToAll` with the link's server-side stream filter, consumed in flowing mode so the reader
  * can pause it: a paused subscription stops pulling from gRPC (the client's Transform and grpc-js flow
  * control), so a full link buffer pauses reading at the server.
  */
-export class SubscriptionReader {
+export class SubscriptionReader implements OriginReader {
   private subscription: AllStreamSubscription | undefined;
   private paused = false;
 
