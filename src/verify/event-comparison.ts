@@ -2,7 +2,7 @@ import type { RecordedEvent } from '@eventstore/db-client';
 import { rawBytesOf } from '../client/raw-bytes.js';
 import { REPLICATION_ANNOTATION_KEYS } from './annotation-keys.js';
 import type { DifferenceKind } from './compare-types.js';
-import { parseJsonObjectBytes, type JsonObjectText } from './json-object-text.js';
+import { parseJsonObjectBytes, type JsonObjectText } from '../shared/json-object-text.js';
 
 export interface EventMismatch {
   kind: DifferenceKind;

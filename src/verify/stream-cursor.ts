@@ -11,7 +11,7 @@ import {
   type StreamingRead,
 } from '@eventstore/db-client';
 import { rawBytesOf } from '../client/raw-bytes.js';
-import { parseJsonObjectBytes, type JsonObjectText } from './json-object-text.js';
+import { parseJsonObjectBytes, type JsonObjectText } from '../shared/json-object-text.js';
 import { readFailure, type Side } from './read-failure.js';
 
 /** Soft delete sets `$tb` to long.MaxValue; compared as text because JSON numbers cannot hold it. */

@@ -1,8 +1,11 @@
 /**
- * Edits the top level of a JSON object as text. Metadata written by users must survive replication byte for
- * byte apart from the keys we add: re-serializing through JS would reorder nothing but would round numbers
- * beyond 2^53 (`$tb`, large ids), change escapes and whitespace. So we locate the top-level members in the
- * original text and splice new members in before the closing brace, or replace one value's span.
+ * Reads and edits the top level of a JSON object as text. `JSON.parse` rounds numbers beyond 2^53 (`$tb` =
+ * long.MaxValue after a soft delete, large ids), so:
+ * - the link splices its annotations into user metadata (new members before the closing brace, or one value's
+ *   span replaced) so every other byte survives replication, including digits, escapes and whitespace;
+ * - verify compares metadata key by key on each value's source text, so values differing beyond 2^53 still
+ *   differ.
+ * Validity is decided by `JSON.parse` alone; the scanner below then only locates spans in text known valid.
  */
 export interface MemberSpan {
   /** Index of the value's first character. */
@@ -18,17 +21,22 @@ export interface ObjectLayout {
   closeBrace: number;
 }
 
+/** Top-level keys of a JSON object mapped to their value's compact source text (last duplicate wins, as in `JSON.parse`). */
+export type JsonObjectText = Map<string, string>;
+
+// The default `ignoreBOM: false` strips a leading UTF-8 BOM, so BOM-prefixed metadata still counts as JSON.
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Returns the text when the bytes are UTF-8 holding one JSON object (`{...}`), otherwise undefined. */
-export function jsonObjectText(bytes: Uint8Array): { text: string; value: Record<string, unknown> } | undefined {
+function decodeUtf8(bytes: Uint8Array): string | undefined {
   if (bytes.length === 0) return undefined;
-  let text: string;
   try {
-    text = decoder.decode(bytes);
+    return decoder.decode(bytes);
   } catch {
     return undefined;
   }
+}
+
+function parseObjectValue(text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -36,15 +44,19 @@ export function jsonObjectText(bytes: Uint8Array): { text: string; value: Record
     return undefined;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  return { text, value: value as Record<string, unknown> };
+  return value as Record<string, unknown>;
+}
+
+/** Returns the text when the bytes are UTF-8 holding one JSON object (`{...}`), otherwise undefined. */
+export function jsonObjectText(bytes: Uint8Array): { text: string; value: Record<string, unknown> } | undefined {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) return undefined;
+  const value = parseObjectValue(text);
+  return value ? { text, value } : undefined;
 }
 
 function skipWhitespace(text: string, i: number): number {
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
-    i++;
-  }
+  while (i < text.length && isJsonWhitespace(text.charCodeAt(i))) i++;
   return i;
 }
 
@@ -143,4 +155,42 @@ export function editJsonObject(text: string, edits: readonly MemberEdit[]): stri
   let out = text;
   for (const r of replacements) out = out.slice(0, r.start) + r.text + out.slice(r.end);
   return out;
+}
+
+function isJsonWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** The value's text without whitespace outside strings, so a re-serialized but identical value still matches. */
+function compactValueText(text: string, span: MemberSpan): string {
+  let out = '';
+  let i = span.valueStart;
+  while (i < span.valueEnd) {
+    if (text[i] === '"') {
+      const end = skipString(text, i);
+      out += text.slice(i, end);
+      i = end;
+    } else {
+      if (!isJsonWhitespace(text.charCodeAt(i))) out += text[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+function memberTexts(text: string): JsonObjectText {
+  const entries: JsonObjectText = new Map();
+  for (const [key, span] of layoutOf(text).members) entries.set(key, compactValueText(text, span));
+  return entries;
+}
+
+/** The object's keys and compact value texts, or `undefined` when the text is not one valid JSON object. */
+export function parseJsonObjectText(text: string): JsonObjectText | undefined {
+  return parseObjectValue(text) ? memberTexts(text) : undefined;
+}
+
+/** Same as `parseJsonObjectText` for UTF-8 bytes; invalid UTF-8 and empty input are not JSON. */
+export function parseJsonObjectBytes(bytes: Uint8Array): JsonObjectText | undefined {
+  const parsed = jsonObjectText(bytes);
+  return parsed ? memberTexts(parsed.text) : undefined;
 }
