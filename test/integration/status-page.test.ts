@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import type { LinkStatus } from '../../src/link/link-status.js';
 import { startHttpServer } from '../../src/observability/http-server.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import type { DaemonStatus } from '../../src/observability/status-types.js';
+import { field, launchChromium, waitForChange, watchErrors } from '../helpers/browser.js';
 import { fakeDaemonStatus, fakeLinkStatus } from '../helpers/fake-status.js';
 
-const CHROMIUM = process.env.ESDB_LINKER_CHROMIUM ?? '/usr/bin/chromium';
 const SECRET = 'hunter2-secret';
 const OUTPUT = resolve('test-output');
 
@@ -97,48 +96,9 @@ async function serve(t: TestContext, token?: string) {
 }
 
 /** Console errors and uncaught page errors, collected for the whole life of the page. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  return errors;
-}
-
-const field = (page: Page, link: string, name: string) =>
-  page.locator(`[data-link="${link}"] [data-field="${name}"]`).first();
-
-/** Polls the element's text until it differs from `before` (the page redraws once a second). */
-async function waitForChange(page: Page, selector: string, before: string): Promise<string> {
-  const locator = page.locator(selector).first();
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const text = (await locator.textContent()) ?? '';
-    if (text !== '' && text !== before) return text;
-    await page.waitForTimeout(100);
-  }
-  assert.fail(`${selector} stayed at ${JSON.stringify(before)}`);
-}
-
 test('the live status page in headless Chromium', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`no Chromium at ${CHROMIUM}: run scripts/install-test-browser.sh (or set ESDB_LINKER_CHROMIUM)`);
-    return;
-  }
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
+  if (!browser) return;
 
   await t.test('shows every link and live-updating numbers, without errors or secrets', async (t) => {
     const server = await serve(t);
