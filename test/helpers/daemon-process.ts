@@ -42,7 +42,10 @@ export interface CliProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): CliProcess {
+export function spawnCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; onStdout?: (chunk: string) => void } = {},
+): CliProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,6 +58,7 @@ export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv } = 
   child.stderr.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     out += chunk;
+    options.onStdout?.(chunk);
     partial += chunk;
     const lines = partial.split('\n');
     partial = lines.pop() ?? '';
@@ -70,8 +74,9 @@ export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv } = 
   child.stderr.on('data', (chunk: string) => {
     err += chunk;
   });
+  // 'close', not 'exit': 'exit' can come before the last chunks of stdout/stderr were read.
   const exited = new Promise<ExitResult>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   let done = false;
   void exited.then(() => {
