@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { describeReadError } from './describe-read-error.js';
 import { CONFIG_UNREADABLE, ConfigError } from './config-error.js';
 import type { ResolvedConfig } from './config-types.js';
 import type { Env } from './interpolate-env.js';
@@ -16,15 +17,7 @@ export async function loadConfig(path: string, env: Env = process.env): Promise<
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : (code ?? String(err));
+    const reason = describeReadError(err, String(err));
     throw new ConfigError([{ path: '', message: `cannot read config file ${JSON.stringify(path)}: ${reason}` }], {
       code: CONFIG_UNREADABLE,
       cause: err,

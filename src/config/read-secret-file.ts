@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { describeReadError } from './describe-read-error.js';
 
 /** Reads a secret from a file (mounted Kubernetes/Docker secret), trimmed. Errors never include the content. */
 export function readSecretFile(file: string, baseDir: string): { value: string } | { error: string } {
@@ -9,15 +10,7 @@ export function readSecretFile(file: string, baseDir: string): { value: string }
   try {
     text = readFileSync(full, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : (code ?? 'unreadable');
+    const reason = describeReadError(err);
     return { error: `cannot read ${shown}: ${reason}` };
   }
   const value = text.trim();

@@ -125,12 +125,7 @@ async function runUntilSignal(
   try {
     await daemon.start();
   } catch (err) {
-    logger.error(
-      { err, code: err instanceof LinkerError ? err.code : undefined },
-      `cannot start: ${errorMessage(err)}`,
-    );
-    await daemon.stop();
-    return EXIT_ERROR;
+    return failStart(daemon, logger, err);
   }
   logger.info({ links: daemon.linkNames(), http: daemon.httpUrl ?? null }, 'running');
   await waitForAbort(AbortSignal.any([shutdown, everyLinkFailed.signal]));
@@ -142,6 +137,13 @@ async function runUntilSignal(
   const drained = await stopWithWatchdog(daemon, config, logger);
   if (!drained) return EXIT_ERROR;
   return daemon.failures().length > 0 ? EXIT_LINK_FAILED : EXIT_OK;
+}
+
+/** A daemon that could not start: say why, release what it holds, exit with the error code. */
+async function failStart(daemon: Daemon, logger: Logger, err: unknown): Promise<number> {
+  logger.error({ err, code: err instanceof LinkerError ? err.code : undefined }, `cannot start: ${errorMessage(err)}`);
+  await daemon.stop();
+  return EXIT_ERROR;
 }
 
 async function catchUpThenStop(
@@ -163,12 +165,7 @@ async function catchUpThenStop(
       progressStream: process.stderr,
     });
   } catch (err) {
-    logger.error(
-      { err, code: err instanceof LinkerError ? err.code : undefined },
-      `cannot start: ${errorMessage(err)}`,
-    );
-    await daemon.stop();
-    return EXIT_ERROR;
+    return failStart(daemon, logger, err);
   }
   let code: number;
   switch (outcome.kind) {
