@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { BACKWARDS, END, type EventStoreDBClient } from '@eventstore/db-client';
 import { rawEvent } from '../../src/client/raw-bytes.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { LinkerService } from '../../src/link/linker-service.js';
 import type { LinkMetrics } from '../../src/link/link-metrics.js';
 import type { ResolvedLinkOptions } from '../../src/link/link-options.js';
@@ -16,31 +17,27 @@ export function linkOptions(
   destination: string,
   over: Partial<ResolvedLinkOptions> = {},
 ): ResolvedLinkOptions {
-  return {
-    name: `${origin}-to-${destination}-${randomUUID().slice(0, 6)}`,
-    origin,
-    destination,
-    conflicts: 'stream',
-    ordering: 'stream',
-    annotate: true,
-    replicateTombstones: true,
-    streamPrefix: '',
-    filter: {
-      includeStreamPrefixes: [],
-      includeStreamRegex: undefined,
-      excludeStreamPrefixes: [],
-      excludeStreamRegex: undefined,
-      includeEventTypeRegex: undefined,
-      excludeEventTypeRegex: undefined,
+  // Defaults come from the config resolver, as in the daemon; only test pacing is tightened here.
+  const config = resolveConfig(
+    {
+      nodes: [
+        { name: origin, connectionString: 'esdb://127.0.0.1:1?tls=false' },
+        { name: destination, connectionString: 'esdb://127.0.0.1:2?tls=false' },
+      ],
+      links: [
+        {
+          name: `${origin}-to-${destination}-${randomUUID().slice(0, 6)}`,
+          origin,
+          destination,
+          lanes: 8,
+          checkpointIntervalMs: 100,
+          retry: { initialDelayMs: 20, maxDelayMs: 300 },
+        },
+      ],
     },
-    batch: { adaptive: true, minEvents: 1, initialEvents: 50, maxEvents: 500, maxBytes: 900_000 },
-    lanes: 8,
-    buffer: { maxEvents: 10_000, maxBytes: 32 * 1024 * 1024 },
-    checkpointIntervalMs: 100,
-    retry: { initialDelayMs: 20, maxDelayMs: 300 },
-    stallTimeoutMs: 30_000,
-    ...over,
-  };
+    { env: {} },
+  );
+  return { ...config.links[0]!, ...over };
 }
 
 const linksOf = new WeakMap<TestContext, LinkerService[]>();
