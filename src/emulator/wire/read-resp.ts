@@ -1,6 +1,6 @@
 import type { EventRecord } from '../store/types.js';
 import { MAX_LONG } from '../store/types.js';
-import { ProtoWriter } from './proto-writer.js';
+import { ProtoWriter } from '../../shared/protobuf/proto-writer.js';
 import { uuidToStructured } from './uuid.js';
 
 /**

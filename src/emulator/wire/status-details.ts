@@ -1,4 +1,4 @@
-import { ProtoWriter } from './proto-writer.js';
+import { ProtoWriter } from '../../shared/protobuf/proto-writer.js';
 
 /**
  * `google.protobuf.Any` payloads for BatchAppend errors (EventStore's `google.rpc.Status` carries one Any).

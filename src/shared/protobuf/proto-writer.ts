@@ -1,6 +1,6 @@
 /**
- * A minimal protobuf encoder for the few hot messages the emulator writes itself (recorded events,
- * status details). Hand-encoding them skips protobufjs' object conversion on every event read.
+ * A minimal protobuf encoder for the hot messages written by hand (the emulator's recorded events and
+ * status details, the link's append requests): it skips a generic encoder's per-field objects on every event.
  */
 export class ProtoWriter {
   private buf: Buffer;
