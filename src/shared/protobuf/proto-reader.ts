@@ -34,8 +34,19 @@ export class ProtoReader {
 
   /** A full 64-bit varint. */
   uint64(): bigint {
-    let result = 0n;
-    let shift = 0n;
+    // Positions and revisions rarely exceed 49 bits: summing those in a double is exact and makes one
+    // BigInt instead of one per byte.
+    let small = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      if (this.pos >= this.end) throw new RangeError('truncated varint');
+      const b = this.buf[this.pos++] as number;
+      small += (b & 0x7f) * scale;
+      if (b < 0x80) return BigInt(small);
+      scale *= 0x80;
+    }
+    let result = BigInt(small);
+    let shift = 49n;
     for (;;) {
       if (this.pos >= this.end) throw new RangeError('truncated varint');
       const b = this.buf[this.pos++] as number;
