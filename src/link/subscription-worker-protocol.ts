@@ -7,14 +7,13 @@ export interface WorkerInput {
   batchSize: number;
 }
 
-/** streamId, id, type, revision, commit, prepare, createdMs, isJson, data, metadata */
-export type WireEvent = [string, string, string, string, string, string, number, boolean, Uint8Array, Uint8Array];
-
 export type FromWorker =
-  | { t: 'events'; items: WireEvent[] }
+  /** `count` events packed by `EventBatchPacker`; the buffer is transferred, not copied. */
+  | { t: 'events'; batch: ArrayBuffer; count: number }
   | { t: 'checkpoint'; commit: string; prepare: string }
   | { t: 'caughtUp' }
-  | { t: 'error'; name: string; message: string }
+  /** `type`: the client's `ErrorType` when the client raised the error. */
+  | { t: 'error'; name: string; message: string; type: string | undefined }
   | { t: 'end' };
 
 export type ToWorker = { t: 'credit'; n: number } | { t: 'stop' };

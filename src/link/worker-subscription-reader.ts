@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { AllStreamResolvedEvent, Position } from '@eventstore/db-client';
-import { attachRawBytes } from '../client/raw-bytes.js';
+import type { Position } from '@eventstore/db-client';
 import { LinkerError } from '../shared/errors.js';
 import type { OriginReader, ReaderHandlers } from './subscription-reader.js';
-import type { FromWorker, ToWorker, WireEvent, WorkerInput } from './subscription-worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerInput } from './subscription-worker-protocol.js';
+import { unpackEventBatch } from './worker-event-batch.js';
 
 const WORKER_URL = new URL('./subscription-worker.js', import.meta.url);
 const STOP_TIMEOUT_MS = 2_000;
@@ -16,7 +16,7 @@ export interface WorkerReaderOptions {
 }
 
 /**
- * The origin subscription on a worker thread, so the v6 client's gRPC decoding runs on the second core
+ * The origin subscription on a worker thread, so decoding the gRPC stream runs on the second core
  * while this thread annotates and writes. Same contract as `SubscriptionReader`: `pause()` stops granting
  * credits, which pauses the worker's subscription (and so the server) once the granted ones are used.
  */
@@ -96,9 +96,9 @@ export class WorkerSubscriptionReader implements OriginReader {
   private dispatch(message: FromWorker, handlers: ReaderHandlers, fail: (err: unknown) => void): void {
     switch (message.t) {
       case 'events':
-        for (const item of message.items) handlers.onEvent(toResolved(item));
-        if (this.paused) this.owed += message.items.length;
-        else this.send({ t: 'credit', n: message.items.length });
+        for (const resolved of unpackEventBatch(message.batch)) handlers.onEvent(resolved);
+        if (this.paused) this.owed += message.count;
+        else this.send({ t: 'credit', n: message.count });
         return;
       case 'checkpoint':
         handlers.onCheckpoint({ commit: BigInt(message.commit), prepare: BigInt(message.prepare) });
@@ -107,7 +107,13 @@ export class WorkerSubscriptionReader implements OriginReader {
         handlers.onCaughtUp();
         return;
       case 'error':
-        fail(new LinkerError('ESDBL_LINK_SUBSCRIPTION_FAILED', `origin subscription failed: ${message.message}`));
+        fail(
+          new LinkerError(
+            'ESDBL_LINK_SUBSCRIPTION_FAILED',
+            `origin subscription failed${message.type ? ` (${message.type})` : ''}: ${message.message}`,
+            message.type ? { details: { type: message.type } } : {},
+          ),
+        );
         return;
       case 'end':
         fail(new LinkerError('ESDBL_LINK_SUBSCRIPTION_ENDED', 'the origin ended the $all subscription'));
@@ -118,16 +124,6 @@ export class WorkerSubscriptionReader implements OriginReader {
   private send(message: ToWorker): void {
     this.worker?.postMessage(message);
   }
-}
-
-function toResolved(item: WireEvent): AllStreamResolvedEvent {
-  const [streamId, id, type, revision, commit, prepare, createdMs, isJson, data, metadata] = item;
-  const position = { commit: BigInt(commit), prepare: BigInt(prepare) };
-  const event = attachRawBytes(
-    { streamId, id, type, revision: BigInt(revision), position, created: new Date(createdMs), isJson },
-    { data, metadata },
-  );
-  return { event, commitPosition: position.commit } as unknown as AllStreamResolvedEvent;
 }
 
 async function stopWorker(worker: Worker): Promise<void> {

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { MessageChannel } from 'node:worker_threads';
+import type { AllStreamResolvedEvent } from '@eventstore/db-client';
+import { rawBytesOf } from '../../src/client/raw-bytes.js';
+import type { OriginEventFields } from '../../src/link/origin-event.js';
+import { EventBatchPacker, unpackEventBatch } from '../../src/link/worker-event-batch.js';
+
+const MAX_U64 = 2n ** 64n - 1n;
+
+function fields(over: Partial<OriginEventFields> = {}): OriginEventFields {
+  return {
+    streamId: `s-${randomUUID()}`,
+    id: randomUUID(),
+    type: 'Type',
+    revision: 0n,
+    commit: 100n,
+    prepare: 99n,
+    createdMs: 1_700_000_000_123,
+    isJson: true,
+    data: Buffer.from('{"a":1}'),
+    metadata: Buffer.alloc(0),
+    ...over,
+  };
+}
+
+function assertSame(resolved: AllStreamResolvedEvent, expected: OriginEventFields): void {
+  const event = resolved.event!;
+  assert.equal(event.streamId, expected.streamId);
+  assert.equal(event.id, expected.id);
+  assert.equal(event.type, expected.type);
+  assert.equal(event.revision, expected.revision);
+  assert.deepEqual(event.position, { commit: expected.commit, prepare: expected.prepare });
+  assert.equal(resolved.commitPosition, expected.commit);
+  assert.equal(event.created.getTime(), expected.createdMs);
+  assert.equal(event.isJson, expected.isJson);
+  const raw = rawBytesOf(event);
+  assert.deepEqual(Buffer.from(raw.data), Buffer.from(expected.data));
+  assert.deepEqual(Buffer.from(raw.metadata), Buffer.from(expected.metadata));
+}
+
+/** Through a real MessageChannel with the buffer in the transfer list, as the worker posts it. */
+async function transfer(buffer: ArrayBuffer): Promise<ArrayBuffer> {
+  const { port1, port2 } = new MessageChannel();
+  try {
+    const received = once(port2, 'message');
+    port1.postMessage(buffer, [buffer]);
+    const [message] = (await received) as [ArrayBuffer];
+    return message;
+  } finally {
+    port1.close();
+    port2.close();
+  }
+}
+
+describe('worker event batches', () => {
+  it('round-trip every field through a transferred buffer: unicode, empty, large and 64-bit values', async () => {
+    const events = [
+      fields({ streamId: 'ordérs-日本-🚀', type: 'Typé-✓', metadata: Buffer.from('{"$correlationId":"ü"}') }),
+      fields({ data: Buffer.alloc(0), metadata: Buffer.alloc(0), isJson: false, type: '' }),
+      fields({ data: randomBytes(3 * 1024 * 1024), isJson: false, metadata: randomBytes(1000) }),
+      fields({ revision: MAX_U64 >> 1n, commit: MAX_U64, prepare: MAX_U64 - 1n, createdMs: 0, id: 'not-a-uuid' }),
+      fields({ createdMs: -62_135_596_800_000, revision: 2n ** 53n + 1n }),
+    ];
+    const packer = new EventBatchPacker();
+    for (const e of events) packer.add(e);
+    assert.equal(packer.count, events.length);
+    const buffer = packer.take();
+    assert.equal(packer.count, 0, 'take() empties the packer');
+    const size = buffer.byteLength;
+    const received = await transfer(buffer);
+    assert.equal(buffer.byteLength, 0, 'the buffer was transferred, not copied');
+    assert.equal(received.byteLength, size);
+    const out = unpackEventBatch(received);
+    assert.equal(out.length, events.length);
+    for (const [i, e] of events.entries()) assertSame(out[i]!, e);
+    // Data and metadata are views into the batch, not copies.
+    assert.equal(rawBytesOf(out[2]!.event!).data.buffer, received);
+  });
+
+  it('packs the input bytes, not the views’ backing buffers, and keeps batches independent', () => {
+    const backing = Buffer.from('xxxxDATAyyyyMETAzzzz');
+    const packer = new EventBatchPacker();
+    const first = fields({ data: backing.subarray(4, 8), metadata: backing.subarray(12, 16) });
+    packer.add(first);
+    const a = packer.take();
+    const second = fields({ streamId: 'second' });
+    packer.add(second);
+    const b = packer.take();
+    backing.fill(0);
+    assertSame(unpackEventBatch(a)[0]!, { ...first, data: Buffer.from('DATA'), metadata: Buffer.from('META') });
+    const unpackedB = unpackEventBatch(b);
+    assert.equal(unpackedB.length, 1);
+    assertSame(unpackedB[0]!, second);
+  });
+
+  it('keeps the order of many events', () => {
+    const events = Array.from({ length: 1000 }, (_, i) =>
+      fields({ revision: BigInt(i), commit: BigInt(1000 + i), prepare: BigInt(1000 + i), type: `t${i % 7}` }),
+    );
+    const packer = new EventBatchPacker();
+    for (const e of events) packer.add(e);
+    const out = unpackEventBatch(packer.take());
+    assert.equal(out.length, events.length);
+    for (const [i, e] of events.entries()) assertSame(out[i]!, e);
+  });
+});
