@@ -1,12 +1,7 @@
-import {
-  START,
-  streamNameFilter,
-  type AllStreamResolvedEvent,
-  type AllStreamSubscription,
-  type EventStoreDBClient,
-  type Position,
-} from '@eventstore/db-client';
+import type { AllStreamResolvedEvent, EventStoreDBClient, Position } from '@eventstore/db-client';
+import { subscribeRawToAll, type RawAllSubscription } from '../client/raw-all-subscription.js';
 import { LinkerError } from '../shared/errors.js';
+import { toResolvedEvent } from './origin-event.js';
 
 export interface ReaderHandlers {
   /** Called in `$all` order for every event the server lets through. */
@@ -26,12 +21,13 @@ export interface OriginReader {
 }
 
 /**
- * One `subscribeToAll` with the link's server-side stream filter, consumed in flowing mode so the reader
- * can pause it: a paused subscription stops pulling from gRPC (the client's Transform and grpc-js flow
- * control), so a full link buffer pauses reading at the server.
+ * One hand-decoded `$all` subscription (`subscribeRawToAll`) with the link's server-side stream filter, in
+ * this thread. Pausing it stops delivery at once and, with grpc-js's buffer full, reading from the server,
+ * so a full link buffer pauses reading at the server. Its handlers run in stream order, so a checkpoint
+ * always comes after every event before it.
  */
 export class SubscriptionReader implements OriginReader {
-  private subscription: AllStreamSubscription | undefined;
+  private subscription: RawAllSubscription | undefined;
   private paused = false;
 
   constructor(
@@ -56,53 +52,43 @@ export class SubscriptionReader implements OriginReader {
   /** Runs one subscription from `from` (exclusive) until the signal aborts (resolves) or it breaks (rejects). */
   async run(from: Position | null, handlers: ReaderHandlers, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    const holder: { sub?: AllStreamSubscription } = {};
-    const drained = async (): Promise<void> => {
-      // Events before a checkpoint may still sit in the subscription's readable buffer (paused): the
-      // checkpoint only counts once they have reached onEvent.
-      while (holder.sub && holder.sub.readableLength > 0 && !signal.aborted) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
-    const sub = this.client.subscribeToAll({
-      fromPosition: from ?? START,
-      resolveLinkTos: false,
-      filter: streamNameFilter({
-        regex: this.serverStreamRegex,
-        checkpointInterval: 1,
-        checkpointReached: async (_s, position) => {
-          await drained();
-          if (!signal.aborted) handlers.onCheckpoint(position);
-        },
-      }),
-    });
-    holder.sub = sub;
-    this.subscription = sub;
-    if (this.paused) sub.pause();
-    const current = sub;
+    let sub: RawAllSubscription | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => resolve();
         signal.addEventListener('abort', onAbort, { once: true });
-        current.on('data', (e: AllStreamResolvedEvent) => {
-          if (!signal.aborted) handlers.onEvent(e);
-        });
-        current.on('caughtUp', () => {
-          if (!signal.aborted) handlers.onCaughtUp();
-        });
-        current.on('error', (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        });
-        current.on('end', () => {
+        const stop = (err: unknown): void => {
           signal.removeEventListener('abort', onAbort);
           if (signal.aborted) resolve();
-          else reject(new LinkerError('ESDBL_LINK_SUBSCRIPTION_ENDED', 'the origin ended the $all subscription'));
-        });
+          else reject(err);
+        };
+        sub = subscribeRawToAll(
+          this.client,
+          {
+            from: from ?? 'start',
+            filter: { on: 'stream-name', regex: this.serverStreamRegex, checkpointInterval: 1 },
+          },
+          {
+            onEvent: (event) => {
+              if (!signal.aborted) handlers.onEvent(toResolvedEvent(event));
+            },
+            onCheckpoint: (position) => {
+              if (!signal.aborted) handlers.onCheckpoint(position);
+            },
+            onCaughtUp: () => {
+              if (!signal.aborted) handlers.onCaughtUp();
+            },
+            onError: stop,
+            onEnd: () =>
+              stop(new LinkerError('ESDBL_LINK_SUBSCRIPTION_ENDED', 'the origin ended the $all subscription')),
+          },
+        );
+        this.subscription = sub;
+        if (this.paused) sub.pause();
       });
     } finally {
       this.subscription = undefined;
-      await current.unsubscribe().catch(() => {});
+      await sub?.unsubscribe().catch(() => {});
     }
   }
 }
