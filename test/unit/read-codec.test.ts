@@ -97,8 +97,8 @@ function eventResp(
 const bytesOf = (m: { serializeBinary(): Uint8Array }): Buffer => Buffer.from(m.serializeBinary());
 
 function asEvent(message: ReadRespMessage): ReadRespEvent {
-  assert.equal(message.kind, 'event');
-  return message as ReadRespEvent;
+  if (message.kind !== 'event') assert.fail(`expected an event, got ${message.kind}`);
+  return message;
 }
 
 /** Ours against the client's conversion of the same bytes, field by field (raw bytes against the pb's). */
