@@ -44,7 +44,10 @@ export class BatchAppendSession {
   private failure: Error | undefined;
   private drainWait: Promise<void> | undefined;
 
-  constructor(private readonly call: ClientDuplexStream<Buffer, Buffer>) {
+  constructor(
+    private readonly call: ClientDuplexStream<Buffer, Buffer>,
+    private readonly timeoutGraceMs = LOCAL_TIMEOUT_GRACE_MS,
+  ) {
     call.on('data', (response: Buffer) => this.onResponse(response));
     call.on('error', (err: Error) => this.close(convertToCommandError(err)));
     call.on('end', () => {
@@ -69,7 +72,7 @@ export class BatchAppendSession {
     return new Promise<AppendResult>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       const entry: PendingAppend = { stream, resolve, reject, timer: undefined };
-      const wait = Math.max(0, deadline.getTime() - Date.now()) + LOCAL_TIMEOUT_GRACE_MS;
+      const wait = Math.max(0, deadline.getTime() - Date.now()) + this.timeoutGraceMs;
       if (wait <= MAX_TIMER_MS) {
         entry.timer = setTimeout(() => {
           if (this.pending.get(id) !== entry) return;

@@ -7,7 +7,7 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
-import { errorMessage } from '../shared/errors.js';
+import { LinkerError, errorMessage } from '../shared/errors.js';
 import { appendFailureError } from './append-errors.js';
 import { BatchAppendSession, type AppendResult } from './batch-append-session.js';
 import type { RawEventInput } from './raw-bytes.js';
@@ -27,8 +27,6 @@ export interface RawAppenderOptions {
   credentials?: { username: string; password: string };
   /** BatchAppend chunk size. @defaultValue 3 MiB, the stock client's `batchAppendSize` */
   batchAppendSize?: number;
-  /** `'classic'` always uses the Append RPC (benchmarks, tests); by default BatchAppend when the server has it. */
-  rpc?: 'auto' | 'classic';
 }
 
 export interface RawAppendOptions {
@@ -53,7 +51,6 @@ export class RawAppender {
   private readonly rpc: StreamsRpc;
   private readonly credentials: { username: string; password: string } | undefined;
   private readonly batchAppendSize: number;
-  private readonly classicOnly: boolean;
   /** BatchAppend streams by grpc client (one per connection), managed by the client's GRPCStreamCreator. */
   private readonly streams = new WeakMap<object, Promise<ClientDuplexStream<Buffer, Buffer>>>();
   private readonly sessions = new WeakMap<object, BatchAppendSession>();
@@ -63,7 +60,6 @@ export class RawAppender {
     this.rpc = streamsRpcOf(client);
     this.credentials = options.credentials;
     this.batchAppendSize = options.batchAppendSize ?? DEFAULT_BATCH_APPEND_SIZE;
-    this.classicOnly = options.rpc === 'classic';
   }
 
   /** Appends under way (being sent or waiting for their answer). */
@@ -72,8 +68,7 @@ export class RawAppender {
   }
 
   async append(stream: string, events: readonly RawEventInput[], options: RawAppendOptions): Promise<AppendResult> {
-    if (!this.classicOnly && (await this.rpc.supports(BATCH_APPEND_METHOD)))
-      return this.batchAppend(stream, events, options);
+    if (await this.rpc.supports(BATCH_APPEND_METHOD)) return this.batchAppend(stream, events, options);
     return this.classicAppend(stream, events, options);
   }
 
@@ -84,7 +79,12 @@ export class RawAppender {
   ): Promise<AppendResult> {
     const call = await this.rpc.stream('appendToStream', (grpc) => this.openStream(grpc), this.streams);
     const session = this.sessions.get(call);
-    if (!session) throw new UnknownError(undefined, 'BatchAppend stream without a session');
+    if (!session) {
+      throw new LinkerError(
+        'ESDBL_CLIENT_INCOMPATIBLE',
+        '@eventstore/db-client internals changed (GRPCStreamCreator returned a stream it did not create); esdb-linker needs version 6.2.1',
+      );
+    }
     const correlationId = randomUUID();
     const deadline = this.rpc.createDeadline(options.deadlineMs);
     const chunks = encodeBatchAppendRequests({

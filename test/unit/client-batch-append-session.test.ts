@@ -5,7 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import { describe, it } from 'node:test';
-import { UnavailableError, UnknownError, WrongExpectedVersionError } from '@eventstore/db-client';
+import {
+  DeadlineExceededError,
+  UnavailableError,
+  UnknownError,
+  WrongExpectedVersionError,
+} from '@eventstore/db-client';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { BatchAppendSession } from '../../src/client/batch-append-session.js';
 
@@ -63,8 +68,8 @@ class FakeCall extends Duplex {
   }
 }
 
-function session(call: FakeCall): BatchAppendSession {
-  return new BatchAppendSession(call as unknown as ClientDuplexStream<Buffer, Buffer>);
+function session(call: FakeCall, timeoutGraceMs?: number): BatchAppendSession {
+  return new BatchAppendSession(call as unknown as ClientDuplexStream<Buffer, Buffer>, timeoutGraceMs);
 }
 
 function success(id: string, revision: string): Uint8Array {
@@ -118,6 +123,20 @@ describe('BatchAppend session', () => {
     assert.ok(err instanceof WrongExpectedVersionError);
     assert.equal(err.actualVersion, 12345678901234567890n);
     assert.equal(err.expectedVersion, 1n);
+  });
+
+  it('gives up an unanswered append after its deadline, and ignores the late answer', async () => {
+    const call = new FakeCall();
+    const s = session(call, 1);
+    const id = randomUUID();
+    await assert.rejects(s.append(id, 's', [Buffer.from('a')], new Date(Date.now() - 1)), DeadlineExceededError);
+    assert.equal(s.inFlight, 0);
+    call.answer(success(id, '0'));
+    await tick();
+    const next = randomUUID();
+    const again = s.append(next, 's', [Buffer.from('b')], inAMinute());
+    call.answer(success(next, '1'));
+    assert.equal((await again).nextExpectedRevision, 1n);
   });
 
   it('a call error rejects only the appends of this session, with the converted error; later appends fail fast', async () => {
