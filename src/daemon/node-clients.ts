@@ -18,7 +18,9 @@ export class NodeClients {
   private readonly nodes = new Map<string, NodeOptions>();
 
   constructor(nodes: readonly NodeOptions[], factory: ClientFactory = defaultClientFactory) {
-    // One process, several nodes: the client's BatchAppend shares state across nodes (see classic-append.ts).
+    // The links append through their own RawAppender, which is safe with several nodes. Other stock
+    // `appendToStream` calls in this process (the demo's traffic on two nodes, `setStreamMetadata`) still
+    // meet the stock BatchAppend's process-wide pending map (see classic-append.ts), so they stay on Append.
     useClassicAppendOnly();
     for (const node of nodes) {
       this.nodes.set(node.name, node);

@@ -14,11 +14,14 @@ import {
   checkpointStreamName,
   type CheckpointData,
 } from './bookkeeping.js';
-import { rawBytesOf, rawEvent } from '../client/raw-bytes.js';
+import { METADATA_EVENT_TYPE } from './event-filter.js';
+import { RawAppender } from '../client/raw-appender.js';
+import { rawBytesOf, type RawEventInput } from '../client/raw-bytes.js';
 
 /**
  * A link's checkpoint lives in the destination (`$linker-checkpoint-<link>`), so the daemon is stateless.
  * The stream keeps the last few checkpoints (`$maxCount`), set once per process before the first write.
+ * Writes go through `appender` (the link's, with the destination's credentials; by default one of its own).
  */
 export class CheckpointStore {
   readonly streamName: string;
@@ -28,7 +31,7 @@ export class CheckpointStore {
     private readonly client: EventStoreDBClient,
     private readonly linkName: string,
     private readonly now: () => number,
-    private readonly writeOptions: { credentials?: { username: string; password: string } } = {},
+    private readonly appender: RawAppender = new RawAppender(client),
   ) {
     this.streamName = checkpointStreamName(linkName);
   }
@@ -54,10 +57,11 @@ export class CheckpointStore {
 
   async write(position: Position): Promise<void> {
     if (!this.metadataSet) {
-      await this.client.setStreamMetadata(
-        this.streamName,
-        { maxCount: CHECKPOINT_STREAM_MAX_COUNT },
-        { ...this.writeOptions },
+      // What `setStreamMetadata(stream, { maxCount })` writes, through the appender like every link write.
+      await this.appender.append(
+        `$$${this.streamName}`,
+        [jsonEvent(METADATA_EVENT_TYPE, { $maxCount: CHECKPOINT_STREAM_MAX_COUNT })],
+        { expectedRevision: ANY },
       );
       this.metadataSet = true;
     }
@@ -67,17 +71,12 @@ export class CheckpointStore {
       prepare: position.prepare.toString(),
       at: new Date(this.now()).toISOString(),
     };
-    await this.client.appendToStream(
-      this.streamName,
-      rawEvent({
-        id: randomUUID(),
-        type: CHECKPOINT_EVENT_TYPE,
-        contentType: 'application/json',
-        data: new TextEncoder().encode(JSON.stringify(data)),
-      }),
-      { expectedRevision: ANY, ...this.writeOptions },
-    );
+    await this.appender.append(this.streamName, [jsonEvent(CHECKPOINT_EVENT_TYPE, data)], { expectedRevision: ANY });
   }
+}
+
+function jsonEvent(type: string, data: object): RawEventInput {
+  return { id: randomUUID(), type, contentType: 'application/json', data: Buffer.from(JSON.stringify(data), 'utf8') };
 }
 
 export function parseCheckpoint(bytes: Uint8Array, streamName: string): Position {

@@ -1,6 +1,6 @@
-import { ANY, type EventStoreDBClient } from '@eventstore/db-client';
+import { ANY } from '@eventstore/db-client';
 import type { Logger } from 'pino';
-import { rawEvent } from '../client/raw-bytes.js';
+import type { RawAppender } from '../client/raw-appender.js';
 import { LinkerError } from '../shared/errors.js';
 import { conflictStreamName, type ConflictDetails } from './bookkeeping.js';
 import { withStringKeys } from './annotations.js';
@@ -20,7 +20,8 @@ export interface ConflictCause {
 }
 
 export interface ConflictHandlerDeps {
-  client: EventStoreDBClient;
+  /** The destination's appender (with its credentials). */
+  appender: RawAppender;
   reader: DestinationReader;
   offsets: StreamOffsets;
   policy: ConflictPolicy;
@@ -30,8 +31,6 @@ export interface ConflictHandlerDeps {
   maxBytes: number;
   logger: Logger;
   now: () => number;
-  /** Options of every write (per-call credentials select the classic Append RPC). */
-  writeOptions: { credentials?: { username: string; password: string } };
   /** Wraps one destination call in the link's retry loop (transient errors). */
   retrying<T>(op: () => Promise<T>): Promise<T>;
 }
@@ -113,10 +112,10 @@ export class ConflictHandler {
       return 'already-recorded';
     }
     const result = await this.deps.retrying(() =>
-      this.deps.client.appendToStream(
+      this.deps.appender.append(
         item.destStream,
-        rawEvent({ id: item.id, type: item.type, contentType: item.contentType, data: item.data, metadata }),
-        { expectedRevision: ANY, ...this.deps.writeOptions },
+        [{ id: item.id, type: item.type, contentType: item.contentType, data: item.data, metadata }],
+        { expectedRevision: ANY },
       ),
     );
     // Later events of this stream follow the one just written.
@@ -174,9 +173,8 @@ export class ConflictHandler {
     const type = item.kind === 'tombstone' ? '$streamDeleted' : item.type;
     const contentType = data.length === 0 ? 'application/octet-stream' : item.contentType;
     await this.deps.retrying(() =>
-      this.deps.client.appendToStream(this.conflictStream, rawEvent({ id, type, contentType, data, metadata }), {
+      this.deps.appender.append(this.conflictStream, [{ id, type, contentType, data, metadata }], {
         expectedRevision: ANY,
-        ...this.deps.writeOptions,
       }),
     );
   }

@@ -6,6 +6,7 @@ import {
   type Position,
 } from '@eventstore/db-client';
 import type { Logger } from 'pino';
+import { RawAppender } from '../client/raw-appender.js';
 import { installRawBytes } from '../client/raw-bytes.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { LinkerError, errorMessage, isLinkerError } from '../shared/errors.js';
@@ -44,10 +45,9 @@ export interface LinkerServiceOptions {
    */
   origin: { name: string; client: EventStoreDBClient; connectionString?: string };
   /**
-   * `credentials` (added field, optional): the destination's user, passed on every write. Per-call
-   * credentials make the v6 client use the classic Append RPC instead of BatchAppend, whose in-flight
-   * appends share one process-wide promise map: a failure (or a not-leader redirect!) on any node's
-   * BatchAppend stream is delivered to every client of the process. Ignored on insecure connections.
+   * `credentials` (optional): the destination's user, passed on every write. Ignored on insecure
+   * connections. Appends go through the link's own `RawAppender` (BatchAppend when the server has it,
+   * with a pending map per stream, unlike the stock client's process-wide one).
    */
   destination: { name: string; client: EventStoreDBClient; credentials?: { username: string; password: string } };
   logger: Logger;
@@ -143,11 +143,13 @@ export class LinkerService {
     this.eventRouter = new EventRouter(this.options, this.filter);
     this.tuner = new BatchTuner(this.options.batch);
     const writeOptions = this.destination.credentials ? { credentials: this.destination.credentials } : {};
+    // Every append of this link (events, conflict records, checkpoints) goes through one appender.
+    const appender = new RawAppender(this.destination.client, writeOptions);
     this.checkpoints = new CheckpointStore(
       this.destination.client,
       this.options.name,
       () => this.clock.now(),
-      writeOptions,
+      appender,
     );
     this.reader = this.origin.connectionString
       ? new WorkerSubscriptionReader(this.origin.connectionString, this.filter.serverStreamRegex)
@@ -157,7 +159,7 @@ export class LinkerService {
     this.probe = new PositionProbe(this.origin.client, this.filter);
     const destinationReader = new DestinationReader(this.destination.client);
     const conflicts = new ConflictHandler({
-      client: this.destination.client,
+      appender,
       reader: destinationReader,
       offsets: this.offsets,
       policy: this.options.conflicts,
@@ -167,11 +169,11 @@ export class LinkerService {
       maxBytes: this.options.batch.maxBytes,
       logger: this.log,
       now: () => this.clock.now(),
-      writeOptions,
       retrying: (op) => withRetry(op, this.retryHooks(), this.work.signal),
     });
     this.writer = new StreamWriter({
       client: this.destination.client,
+      appender,
       reader: destinationReader,
       offsets: this.offsets,
       conflicts,

@@ -6,7 +6,8 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import type { Logger } from 'pino';
-import { rawEvent } from '../client/raw-bytes.js';
+import type { RawAppender } from '../client/raw-appender.js';
+import type { RawEventInput } from '../client/raw-bytes.js';
 import type { Clock } from '../shared/clock.js';
 import { errorMessage } from '../shared/errors.js';
 import { replicaSource } from './annotations.js';
@@ -32,7 +33,10 @@ export interface WriteResult {
 }
 
 export interface StreamWriterDeps {
+  /** Tombstones (appends go through `appender`). */
   client: EventStoreDBClient;
+  /** Every append: hand-encoded, byte-exact, with the destination's credentials. */
+  appender: RawAppender;
   reader: DestinationReader;
   offsets: StreamOffsets;
   conflicts: ConflictHandler;
@@ -40,7 +44,7 @@ export interface StreamWriterDeps {
   logger: Logger;
   retry: { initialDelayMs: number; maxDelayMs: number };
   appendTimeoutMs: number;
-  /** Options of every write (per-call credentials select the classic Append RPC). */
+  /** Options of the stock client's writes (tombstones): the destination's credentials. */
   writeOptions: { credentials?: { username: string; password: string } };
   onRetry(err: unknown, delayMs: number): void;
   onRecovered(): void;
@@ -124,10 +128,9 @@ export class StreamWriter {
       try {
         const started = performance.now();
         await withTimeout(
-          this.deps.client.appendToStream(first.destStream, rest.map(toEventData), {
+          this.deps.appender.append(first.destStream, rest.map(toRawEvent), {
             expectedRevision: expected,
-            deadline: this.deps.appendTimeoutMs,
-            ...this.deps.writeOptions,
+            deadlineMs: this.deps.appendTimeoutMs,
           }),
           this.deps.appendTimeoutMs,
           `append to ${first.destStream}`,
@@ -357,12 +360,6 @@ function sameMetadataEvent(existing: DestinationEvent, item: WorkItem): boolean 
   );
 }
 
-export function toEventData(item: WorkItem) {
-  return rawEvent({
-    id: item.id,
-    type: item.type,
-    contentType: item.contentType,
-    data: item.data,
-    metadata: item.metadata,
-  });
+export function toRawEvent(item: WorkItem): RawEventInput {
+  return { id: item.id, type: item.type, contentType: item.contentType, data: item.data, metadata: item.metadata };
 }

@@ -84,6 +84,8 @@ export interface StreamsRpc {
   callArguments(settings: CallSettings, callOptions?: GrpcJs.CallOptions): [GrpcJs.Metadata, GrpcJs.CallOptions];
   /** Whether the server advertises this method of the Streams service (ServerFeatures). */
   supports(method: GrpcJs.MethodDefinition<Buffer, Buffer>): Promise<boolean>;
+  /** The absolute deadline of a call taking `deadlineMs` (absent: the client's default deadline), capped like the client's. */
+  createDeadline(deadlineMs?: number): Date;
   /** The client's Metadata / Status types, for building requests and errors. */
   readonly grpc: typeof GrpcJs;
 }
@@ -98,6 +100,7 @@ interface ClientInternals {
   ): () => Promise<unknown>;
   callArguments(settings: CallSettings, callOptions?: GrpcJs.CallOptions): [GrpcJs.Metadata, GrpcJs.CallOptions];
   supports(method: { path: string }): Promise<boolean>;
+  createDeadline(deadline?: number): Date;
 }
 
 const cache = new WeakMap<EventStoreDBClient, StreamsRpc>();
@@ -107,7 +110,7 @@ export function streamsRpcOf(client: EventStoreDBClient): StreamsRpc {
   const known = cache.get(client);
   if (known) return known;
   const c = client as unknown as Partial<ClientInternals>;
-  for (const name of ['execute', 'GRPCStreamCreator', 'callArguments', 'supports'] as const) {
+  for (const name of ['execute', 'GRPCStreamCreator', 'callArguments', 'supports', 'createDeadline'] as const) {
     if (typeof c[name] !== 'function') {
       throw new LinkerError(
         'ESDBL_CLIENT_INCOMPATIBLE',
@@ -122,6 +125,7 @@ export function streamsRpcOf(client: EventStoreDBClient): StreamsRpc {
       internals.GRPCStreamCreator(RawStreamsClient, debugName, creator, streamCache)() as never,
     callArguments: (settings, callOptions) => internals.callArguments(settings, callOptions),
     supports: (m) => internals.supports(m),
+    createDeadline: (deadlineMs) => internals.createDeadline(deadlineMs),
     grpc,
   };
   cache.set(client, rpc);

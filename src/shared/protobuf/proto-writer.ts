@@ -52,10 +52,10 @@ export class ProtoWriter {
     return typeof value === 'bigint' ? this.varintBig(value) : this.varint(value);
   }
 
-  bytes(field: number, value: Buffer): this {
+  bytes(field: number, value: Uint8Array): this {
     this.tag(field, 2).varint(value.length);
     this.ensure(value.length);
-    value.copy(this.buf, this.pos);
+    this.buf.set(value, this.pos);
     this.pos += value.length;
     return this;
   }
@@ -71,6 +71,14 @@ export class ProtoWriter {
   /** An empty embedded message (e.g. `Empty`), which is on the wire as a zero-length field. */
   empty(field: number): this {
     return this.tag(field, 2).varint(0);
+  }
+
+  /**
+   * The bytes written so far without a copy, for a writer sized up front whose output is sent at once. Later
+   * writes never change these bytes (they go after them, or into a new buffer when it grows).
+   */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
   }
 
   /** A right-sized copy, so cached encodings don't pin the growth slack. */
