@@ -27,6 +27,19 @@ export function dotnetRoundTrip(date: Date): string {
   return `${date.toISOString().slice(0, -1)}0000Z`;
 }
 
+// Events of a catch-up come in runs written within the same millisecond: format each millisecond once.
+let lastAppliesMs = Number.NaN;
+let lastAppliesJson = '';
+
+function appliesJson(created: Date): string {
+  const ms = created.getTime();
+  if (ms !== lastAppliesMs) {
+    lastAppliesJson = JSON.stringify(dotnetRoundTrip(created));
+    lastAppliesMs = ms;
+  }
+  return lastAppliesJson;
+}
+
 export type LoopDecision = { copy: true } | { copy: false; reason: 'local' | 'origin-loop' | 'destination-loop' };
 
 function originChain(value: unknown): string[] {
@@ -44,7 +57,10 @@ function originChain(value: unknown): string[] {
  * case-insensitively for the destination and exactly for the origin, as Linker does.
  */
 export function loopDecision(metadata: Uint8Array, originNode: string, destinationNode: string): LoopDecision {
-  const parsed = jsonObjectText(metadata);
+  return loopDecisionOf(jsonObjectText(metadata), originNode, destinationNode);
+}
+
+function loopDecisionOf(parsed: ParsedMetadata, originNode: string, destinationNode: string): LoopDecision {
   if (!parsed) return { copy: true };
   const meta = parsed.value;
   if ('$local' in meta && meta.$local !== false) return { copy: false, reason: 'local' };
@@ -74,20 +90,44 @@ function originEdit(originNode: string): MemberEdit {
 
 /** The metadata bytes to write for a replicated event (the input itself when it cannot be annotated). */
 export function annotateMetadata(metadata: Uint8Array, input: AnnotationInput): Uint8Array {
-  let text: string;
-  if (metadata.length === 0) text = '{}';
-  else {
-    const parsed = jsonObjectText(metadata);
-    if (!parsed) return metadata;
-    text = parsed.text;
+  return annotateParsed(metadata, metadata.length === 0 ? undefined : jsonObjectText(metadata), input);
+}
+
+type ParsedMetadata = ReturnType<typeof jsonObjectText>;
+
+function annotateParsed(metadata: Uint8Array, parsed: ParsedMetadata, input: AnnotationInput): Uint8Array {
+  if (metadata.length === 0) {
+    // No metadata (the common case): the annotations alone, exactly what the edits below give for `{}`.
+    return encoder.encode(
+      `{"$origin":${JSON.stringify(input.originNode)},"$applies":${appliesJson(input.created)},` +
+        `"$eventStreamId":${JSON.stringify(input.streamId)},"$eventNumber":${input.revision}}`,
+    );
   }
+  if (!parsed) return metadata;
   const edits: MemberEdit[] = [
     originEdit(input.originNode),
-    { key: '$applies', addIfAbsent: JSON.stringify(dotnetRoundTrip(input.created)) },
+    { key: '$applies', addIfAbsent: appliesJson(input.created) },
     { key: '$eventStreamId', addIfAbsent: JSON.stringify(input.streamId) },
     { key: '$eventNumber', addIfAbsent: input.revision.toString() },
   ];
-  return encoder.encode(editJsonObject(text, edits));
+  return encoder.encode(editJsonObject(parsed.text, edits));
+}
+
+export type CopyDecision = { copy: true; metadata: Uint8Array } | Extract<LoopDecision, { copy: false }>;
+
+/**
+ * Loop prevention and, when `annotate` is given, the annotated metadata, parsing the metadata once (the
+ * link does both for every event).
+ */
+export function copyDecision(
+  metadata: Uint8Array,
+  nodes: { origin: string; destination: string },
+  annotate: AnnotationInput | undefined,
+): CopyDecision {
+  const parsed = metadata.length === 0 ? undefined : jsonObjectText(metadata);
+  const loop = loopDecisionOf(parsed, nodes.origin, nodes.destination);
+  if (!loop.copy) return loop;
+  return { copy: true, metadata: annotate ? annotateParsed(metadata, parsed, annotate) : metadata };
 }
 
 /** Sets (overwrites) top-level keys with string values; undefined when the metadata is not a JSON object. */

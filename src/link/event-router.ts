@@ -1,11 +1,12 @@
 import type { AllStreamRecordedEvent, Position } from '@eventstore/db-client';
 import { rawBytesOf } from '../client/raw-bytes.js';
-import { annotateMetadata, loopDecision } from './annotations.js';
+import { copyDecision } from './annotations.js';
 import type { CompiledFilter } from './event-filter.js';
 import type { ResolvedLinkOptions } from './link-options.js';
 import { EVENT_OVERHEAD_BYTES, type WorkItem } from './work-item.js';
 
-export type RouteDecision = { copy: true; item: Omit<WorkItem, 'ticket'> } | { copy: false; reason: string };
+/** `item.ticket` is 0 until the link gives the item its watermark ticket. */
+export type RouteDecision = { copy: true; item: WorkItem } | { copy: false; reason: string };
 
 /**
  * Turns an origin event into the write it needs (or the reason it needs none): filters, loop prevention,
@@ -13,34 +14,43 @@ export type RouteDecision = { copy: true; item: Omit<WorkItem, 'ticket'> } | { c
  * metastream share a lane, because a delete/undelete must stay ordered with the stream's events.
  */
 export class EventRouter {
+  private readonly nodes: { origin: string; destination: string };
+
   constructor(
     private readonly options: ResolvedLinkOptions,
     private readonly filter: CompiledFilter,
-  ) {}
+  ) {
+    this.nodes = { origin: options.origin, destination: options.destination };
+  }
 
   route(event: AllStreamRecordedEvent, position: Position): RouteDecision {
     const cls = this.filter.classify(event.streamId, event.type, event.revision);
     if (!cls.copy) return { copy: false, reason: cls.reason };
     const raw = rawBytesOf(event);
+    let metadata = raw.metadata;
     if (cls.kind !== 'tombstone') {
-      const loop = loopDecision(raw.metadata, this.options.origin, this.options.destination);
-      if (!loop.copy) return { copy: false, reason: loop.reason };
+      const decision = copyDecision(
+        raw.metadata,
+        this.nodes,
+        this.options.annotate
+          ? {
+              originNode: this.options.origin,
+              streamId: event.streamId,
+              revision: event.revision,
+              created: event.created,
+            }
+          : undefined,
+      );
+      if (!decision.copy) return { copy: false, reason: decision.reason };
+      metadata = decision.metadata;
     }
     const prefix = this.options.streamPrefix;
     const destBase = prefix + cls.baseStream;
     const destStream = cls.kind === 'metadata' ? `$$${destBase}` : destBase;
-    const metadata =
-      this.options.annotate && cls.kind !== 'tombstone'
-        ? annotateMetadata(raw.metadata, {
-            originNode: this.options.origin,
-            streamId: event.streamId,
-            revision: event.revision,
-            created: event.created,
-          })
-        : raw.metadata;
     return {
       copy: true,
       item: {
+        ticket: 0,
         kind: cls.kind === 'tombstone' ? 'tombstone' : 'append',
         eventKind: cls.kind,
         laneKey: this.options.ordering === 'global' ? '*' : destBase,

@@ -393,8 +393,8 @@ export class LinkerService {
         this.checkWaiters();
         return;
       }
-      const ticket = this.watermark.track(position, decision.item.createdMs);
-      this.lanes.enqueue({ ...decision.item, ticket });
+      decision.item.ticket = this.watermark.track(position, decision.item.createdMs);
+      this.lanes.enqueue(decision.item);
     } catch (err) {
       this.fail(err);
     }
