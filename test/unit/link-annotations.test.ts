@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   annotateMetadata,
+  copyDecision,
   dotnetRoundTrip,
   loopDecision,
   replicaSource,
@@ -78,4 +79,33 @@ test('replicaSource reads $eventNumber textually', () => {
 
 test('dotnetRoundTrip renders seven fractional digits', () => {
   assert.equal(dotnetRoundTrip(new Date('2026-11-23T14:16:42.001Z')), '2026-11-23T14:16:42.0010000Z');
+});
+
+test('the direct annotation of empty metadata is byte for byte the edit of "{}", for awkward names too', () => {
+  for (const streamId of ['orders-1', 'quote"back\\slash', 'ünïcode-流', 'line\nbreak']) {
+    for (const revision of [0n, 41n, 9223372036854775806n]) {
+      for (const when of [created, new Date(0), new Date('2026-01-02T03:04:05.678Z')]) {
+        const i = { originNode: 'dc"1', streamId, revision, created: when };
+        assert.equal(
+          dec.decode(annotateMetadata(new Uint8Array(0), i)),
+          dec.decode(annotateMetadata(enc.encode('{}'), i)),
+          `${streamId}@${revision}`,
+        );
+      }
+    }
+  }
+});
+
+test('copyDecision drops loops before annotating and annotates what it copies', () => {
+  const nodes = { origin: 'dc1', destination: 'dc2' };
+  assert.deepEqual(copyDecision(enc.encode('{"$origin":"dc2"}'), nodes, input), {
+    copy: false,
+    reason: 'destination-loop',
+  });
+  const kept = copyDecision(enc.encode('{"a":1}'), nodes, undefined);
+  assert.ok(kept.copy);
+  assert.equal(dec.decode(kept.metadata), '{"a":1}');
+  const annotated = copyDecision(enc.encode('{"a":1}'), nodes, input);
+  assert.ok(annotated.copy);
+  assert.equal(dec.decode(annotated.metadata), annotate('{"a":1}'));
 });
