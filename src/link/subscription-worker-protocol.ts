@@ -8,9 +8,8 @@ export interface WorkerInput {
 }
 
 export type FromWorker =
-  /** `count` events packed by `EventBatchPacker`; the buffer is transferred, not copied. */
+  /** `count` events and the checkpoints between them, packed by `EventBatchPacker`; transferred, not copied. */
   | { t: 'events'; batch: ArrayBuffer; count: number }
-  | { t: 'checkpoint'; commit: string; prepare: string }
   | { t: 'caughtUp' }
   /** `type`: the client's `ErrorType` when the client raised the error. */
   | { t: 'error'; name: string; message: string; type: string | undefined }

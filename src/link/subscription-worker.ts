@@ -20,6 +20,8 @@ let credits = input.initialCredits;
 const batch = new EventBatchPacker();
 let flushScheduled = false;
 let stopping = false;
+/** Events posted that the link has not granted back yet. */
+let unconsumed = 0;
 
 function post(message: FromWorker): void {
   port.postMessage(message);
@@ -28,9 +30,23 @@ function post(message: FromWorker): void {
 function flush(): void {
   flushScheduled = false;
   const count = batch.count;
-  if (count === 0) return;
+  if (batch.entries === 0) return;
   const buffer = batch.take();
+  unconsumed += count;
   port.postMessage({ t: 'events', batch: buffer, count } satisfies FromWorker, [buffer]);
+}
+
+/**
+ * A partial batch goes out at once when the link has consumed everything before it (no added latency when
+ * live), otherwise with the link's next grant: responses trickle in a few per I/O callback, and a message
+ * per trickle would cost both threads more than the events themselves.
+ */
+function flushSoon(): void {
+  if (batch.entries >= input.batchSize) flush();
+  else if (unconsumed === 0 && !flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
 }
 
 const sub = subscribeRawToAll(
@@ -43,17 +59,17 @@ const sub = subscribeRawToAll(
     onEvent: (event) => {
       batch.add(event);
       credits--;
-      if (credits <= 0) sub.pause();
-      if (batch.count >= input.batchSize) flush();
-      else if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
+      if (credits > 0) flushSoon();
+      else {
+        // Out of credits: nothing more comes until the link grants, so it gets everything granted now.
+        sub.pause();
+        flush();
       }
     },
-    // Handlers run in stream order, so flushing first posts every event before the checkpoint ahead of it.
+    // Handlers run in stream order, and the checkpoint follows the events before it in the same batch.
     onCheckpoint: (position) => {
-      flush();
-      post({ t: 'checkpoint', commit: position.commit.toString(), prepare: position.prepare.toString() });
+      batch.addCheckpoint(position);
+      flushSoon();
     },
     onCaughtUp: () => {
       flush();
@@ -76,6 +92,8 @@ const sub = subscribeRawToAll(
 port.on('message', (message: ToWorker) => {
   if (message.t === 'credit') {
     credits += message.n;
+    unconsumed = Math.max(0, unconsumed - message.n);
+    if (unconsumed === 0) flushSoon();
     if (credits > 0 && sub.isPaused) sub.resume();
   } else if (message.t === 'stop') {
     stopping = true;

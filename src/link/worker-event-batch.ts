@@ -1,58 +1,90 @@
-import type { AllStreamResolvedEvent } from '@eventstore/db-client';
+import type { AllStreamResolvedEvent, Position } from '@eventstore/db-client';
 import { toResolvedEvent, type OriginEventFields } from './origin-event.js';
 
 /**
- * The reader thread's events travel to the link in one transferable ArrayBuffer per batch: a structured
+ * What the reader thread sends the link travels in one transferable ArrayBuffer per batch: a structured
  * clone of per-event arrays costs an object walk per field, and cloning `Uint8Array` views copies (or
  * pins) whole gRPC message buffers. On the link's side data and metadata stay views into that buffer.
+ * Checkpoints travel in the same buffer, in stream order: the server sends one every few dozen events, and
+ * a message of their own would cut every batch short.
  *
- * Layout, little-endian, events back to back:
- *   f64 createdMs | u64 revision | u64 commit | u64 prepare |
- *   u32 byte lengths of streamId, id, type, data, metadata | u8 flags (bit 0: isJson) |
- *   streamId, id, type (UTF-8), data, metadata
+ * Layout, little-endian, entries back to back:
+ *   event:      u8 0 | u8 flags (bit 0: isJson) | f64 createdMs | u64 revision | u64 commit | u64 prepare |
+ *               u32 byte lengths of streamId, id, type, data, metadata | streamId, id, type (UTF-8), data, metadata
+ *   checkpoint: u8 1 | u64 commit | u64 prepare
  */
-const FIXED = 53;
+const EVENT = 0;
+const CHECKPOINT = 1;
+const EVENT_HEAD = 54;
+const CHECKPOINT_SIZE = 17;
 const IS_JSON = 1;
 
-/** Packs events (worker side). */
-export class EventBatchPacker {
-  #events: OriginEventFields[] = [];
+type Entry = OriginEventFields | { checkpoint: Position };
 
+/** Packs events and checkpoints (worker side). */
+export class EventBatchPacker {
+  #entries: Entry[] = [];
+  #events = 0;
+
+  /** Events (not checkpoints) added since the last `take()`. */
   get count(): number {
-    return this.#events.length;
+    return this.#events;
+  }
+
+  /** Events and checkpoints added since the last `take()`. */
+  get entries(): number {
+    return this.#entries.length;
   }
 
   add(event: OriginEventFields): void {
-    this.#events.push(event);
+    this.#entries.push(event);
+    this.#events++;
   }
 
-  /** The events added since the last `take()`, packed; the packer is empty afterwards. */
+  addCheckpoint(position: Position): void {
+    this.#entries.push({ checkpoint: position });
+  }
+
+  /** Everything added since the last `take()`, packed in order; the packer is empty afterwards. */
   take(): ArrayBuffer {
-    const events = this.#events;
-    this.#events = [];
+    const entries = this.#entries;
+    this.#entries = [];
+    this.#events = 0;
     let size = 0;
-    for (const e of events) {
-      size +=
-        FIXED +
-        Buffer.byteLength(e.streamId) +
-        Buffer.byteLength(e.id) +
-        Buffer.byteLength(e.type) +
-        e.data.length +
-        e.metadata.length;
+    for (const e of entries) {
+      if ('checkpoint' in e) size += CHECKPOINT_SIZE;
+      else {
+        size +=
+          EVENT_HEAD +
+          Buffer.byteLength(e.streamId) +
+          Buffer.byteLength(e.id) +
+          Buffer.byteLength(e.type) +
+          e.data.length +
+          e.metadata.length;
+      }
     }
-    // Its own ArrayBuffer (never Node's shared pool), so it can be transferred.
-    const buffer = new ArrayBuffer(size);
-    const bytes = Buffer.from(buffer);
+    // Its own ArrayBuffer (never Node's shared pool), so it can be transferred. Not zero-filled: every
+    // byte is written below.
+    const bytes = Buffer.allocUnsafeSlow(size);
+    const buffer = bytes.buffer;
     const view = new DataView(buffer);
     let p = 0;
-    for (const e of events) {
+    for (const e of entries) {
       const head = p;
-      view.setFloat64(head, e.createdMs, true);
-      view.setBigUint64(head + 8, e.revision, true);
-      view.setBigUint64(head + 16, e.commit, true);
-      view.setBigUint64(head + 24, e.prepare, true);
-      view.setUint8(head + 52, e.isJson ? IS_JSON : 0);
-      p = head + FIXED;
+      if ('checkpoint' in e) {
+        view.setUint8(head, CHECKPOINT);
+        view.setBigUint64(head + 1, e.checkpoint.commit, true);
+        view.setBigUint64(head + 9, e.checkpoint.prepare, true);
+        p = head + CHECKPOINT_SIZE;
+        continue;
+      }
+      view.setUint8(head, EVENT);
+      view.setUint8(head + 1, e.isJson ? IS_JSON : 0);
+      view.setFloat64(head + 2, e.createdMs, true);
+      view.setBigUint64(head + 10, e.revision, true);
+      view.setBigUint64(head + 18, e.commit, true);
+      view.setBigUint64(head + 26, e.prepare, true);
+      p = head + EVENT_HEAD;
       const streamIdLength = bytes.write(e.streamId, p, 'utf8');
       p += streamIdLength;
       const idLength = bytes.write(e.id, p, 'utf8');
@@ -63,44 +95,55 @@ export class EventBatchPacker {
       p += e.data.length;
       bytes.set(e.metadata, p);
       p += e.metadata.length;
-      view.setUint32(head + 32, streamIdLength, true);
-      view.setUint32(head + 36, idLength, true);
-      view.setUint32(head + 40, typeLength, true);
-      view.setUint32(head + 44, e.data.length, true);
-      view.setUint32(head + 48, e.metadata.length, true);
+      view.setUint32(head + 34, streamIdLength, true);
+      view.setUint32(head + 38, idLength, true);
+      view.setUint32(head + 42, typeLength, true);
+      view.setUint32(head + 46, e.data.length, true);
+      view.setUint32(head + 50, e.metadata.length, true);
     }
     return buffer;
   }
 }
 
-/** Unpacks a batch (link side) into the events the link consumes; data and metadata are views into `buffer`. */
-export function unpackEventBatch(buffer: ArrayBuffer): AllStreamResolvedEvent[] {
+export interface BatchVisitor {
+  onEvent(event: AllStreamResolvedEvent): void;
+  onCheckpoint(position: Position): void;
+}
+
+/**
+ * Unpacks a batch (link side) in order into the events the link consumes and the checkpoints between them;
+ * data and metadata are views into `buffer`.
+ */
+export function unpackEventBatch(buffer: ArrayBuffer, visitor: BatchVisitor): void {
   const bytes = Buffer.from(buffer);
   const view = new DataView(buffer);
-  const out: AllStreamResolvedEvent[] = [];
   let p = 0;
   while (p < buffer.byteLength) {
     const head = p;
-    const streamIdEnd = head + FIXED + view.getUint32(head + 32, true);
-    const idEnd = streamIdEnd + view.getUint32(head + 36, true);
-    const typeEnd = idEnd + view.getUint32(head + 40, true);
-    const dataEnd = typeEnd + view.getUint32(head + 44, true);
-    const metadataEnd = dataEnd + view.getUint32(head + 48, true);
-    out.push(
+    if (view.getUint8(head) === CHECKPOINT) {
+      p = head + CHECKPOINT_SIZE;
+      visitor.onCheckpoint({ commit: view.getBigUint64(head + 1, true), prepare: view.getBigUint64(head + 9, true) });
+      continue;
+    }
+    const streamIdEnd = head + EVENT_HEAD + view.getUint32(head + 34, true);
+    const idEnd = streamIdEnd + view.getUint32(head + 38, true);
+    const typeEnd = idEnd + view.getUint32(head + 42, true);
+    const dataEnd = typeEnd + view.getUint32(head + 46, true);
+    const metadataEnd = dataEnd + view.getUint32(head + 50, true);
+    p = metadataEnd;
+    visitor.onEvent(
       toResolvedEvent({
-        createdMs: view.getFloat64(head, true),
-        revision: view.getBigUint64(head + 8, true),
-        commit: view.getBigUint64(head + 16, true),
-        prepare: view.getBigUint64(head + 24, true),
-        isJson: (view.getUint8(head + 52) & IS_JSON) !== 0,
-        streamId: bytes.toString('utf8', head + FIXED, streamIdEnd),
+        isJson: (view.getUint8(head + 1) & IS_JSON) !== 0,
+        createdMs: view.getFloat64(head + 2, true),
+        revision: view.getBigUint64(head + 10, true),
+        commit: view.getBigUint64(head + 18, true),
+        prepare: view.getBigUint64(head + 26, true),
+        streamId: bytes.toString('utf8', head + EVENT_HEAD, streamIdEnd),
         id: bytes.toString('utf8', streamIdEnd, idEnd),
         type: bytes.toString('utf8', idEnd, typeEnd),
         data: bytes.subarray(typeEnd, dataEnd),
         metadata: bytes.subarray(dataEnd, metadataEnd),
       }),
     );
-    p = metadataEnd;
   }
-  return out;
 }

@@ -96,12 +96,10 @@ export class WorkerSubscriptionReader implements OriginReader {
   private dispatch(message: FromWorker, handlers: ReaderHandlers, fail: (err: unknown) => void): void {
     switch (message.t) {
       case 'events':
-        for (const resolved of unpackEventBatch(message.batch)) handlers.onEvent(resolved);
+        unpackEventBatch(message.batch, handlers);
+        if (message.count === 0) return;
         if (this.paused) this.owed += message.count;
         else this.send({ t: 'credit', n: message.count });
-        return;
-      case 'checkpoint':
-        handlers.onCheckpoint({ commit: BigInt(message.commit), prepare: BigInt(message.prepare) });
         return;
       case 'caughtUp':
         handlers.onCaughtUp();

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
-import type { AllStreamResolvedEvent } from '@eventstore/db-client';
+import type { AllStreamResolvedEvent, Position } from '@eventstore/db-client';
 import { rawBytesOf } from '../../src/client/raw-bytes.js';
 import type { OriginEventFields } from '../../src/link/origin-event.js';
 import { EventBatchPacker, unpackEventBatch } from '../../src/link/worker-event-batch.js';
@@ -41,6 +41,21 @@ function assertSame(resolved: AllStreamResolvedEvent, expected: OriginEventField
   assert.deepEqual(Buffer.from(raw.metadata), Buffer.from(expected.metadata));
 }
 
+type Unpacked = { event: AllStreamResolvedEvent } | { checkpoint: Position };
+
+function unpack(buffer: ArrayBuffer): Unpacked[] {
+  const out: Unpacked[] = [];
+  unpackEventBatch(buffer, {
+    onEvent: (event) => out.push({ event }),
+    onCheckpoint: (checkpoint) => out.push({ checkpoint }),
+  });
+  return out;
+}
+
+function eventsOf(items: Unpacked[]): AllStreamResolvedEvent[] {
+  return items.flatMap((i) => ('event' in i ? [i.event] : []));
+}
+
 /** Through a real MessageChannel with the buffer in the transfer list, as the worker posts it. */
 async function transfer(buffer: ArrayBuffer): Promise<ArrayBuffer> {
   const { port1, port2 } = new MessageChannel();
@@ -56,7 +71,7 @@ async function transfer(buffer: ArrayBuffer): Promise<ArrayBuffer> {
 }
 
 describe('worker event batches', () => {
-  it('round-trip every field through a transferred buffer: unicode, empty, large and 64-bit values', async () => {
+  it('round-trip every field and the checkpoints between events through a transferred buffer', async () => {
     const events = [
       fields({ streamId: 'ordérs-日本-🚀', type: 'Typé-✓', metadata: Buffer.from('{"$correlationId":"ü"}') }),
       fields({ data: Buffer.alloc(0), metadata: Buffer.alloc(0), isJson: false, type: '' }),
@@ -64,20 +79,40 @@ describe('worker event batches', () => {
       fields({ revision: MAX_U64 >> 1n, commit: MAX_U64, prepare: MAX_U64 - 1n, createdMs: 0, id: 'not-a-uuid' }),
       fields({ createdMs: -62_135_596_800_000, revision: 2n ** 53n + 1n }),
     ];
+    const checkpoints: Position[] = [
+      { commit: 5n, prepare: 4n },
+      { commit: MAX_U64, prepare: MAX_U64 - 7n },
+    ];
     const packer = new EventBatchPacker();
-    for (const e of events) packer.add(e);
-    assert.equal(packer.count, events.length);
+    packer.addCheckpoint(checkpoints[0]!);
+    for (const e of events.slice(0, 3)) packer.add(e);
+    packer.addCheckpoint(checkpoints[1]!);
+    for (const e of events.slice(3)) packer.add(e);
+    assert.equal(packer.count, events.length, 'count is events only');
+    assert.equal(packer.entries, events.length + 2);
     const buffer = packer.take();
     assert.equal(packer.count, 0, 'take() empties the packer');
+    assert.equal(packer.entries, 0);
     const size = buffer.byteLength;
     const received = await transfer(buffer);
     assert.equal(buffer.byteLength, 0, 'the buffer was transferred, not copied');
     assert.equal(received.byteLength, size);
-    const out = unpackEventBatch(received);
-    assert.equal(out.length, events.length);
-    for (const [i, e] of events.entries()) assertSame(out[i]!, e);
+    const out = unpack(received);
+    assert.deepEqual(
+      out.map((i) => ('event' in i ? 'event' : i.checkpoint)),
+      [checkpoints[0], 'event', 'event', 'event', checkpoints[1], 'event', 'event'],
+      'entries keep their order',
+    );
+    const unpacked = eventsOf(out);
+    for (const [i, e] of events.entries()) assertSame(unpacked[i]!, e);
     // Data and metadata are views into the batch, not copies.
-    assert.equal(rawBytesOf(out[2]!.event!).data.buffer, received);
+    assert.equal(rawBytesOf(unpacked[2]!.event!).data.buffer, received);
+  });
+
+  it('packs a batch of checkpoints only', () => {
+    const packer = new EventBatchPacker();
+    packer.addCheckpoint({ commit: 1n, prepare: 1n });
+    assert.deepEqual(unpack(packer.take()), [{ checkpoint: { commit: 1n, prepare: 1n } }]);
   });
 
   it('packs the input bytes, not the views’ backing buffers, and keeps batches independent', () => {
@@ -90,8 +125,8 @@ describe('worker event batches', () => {
     packer.add(second);
     const b = packer.take();
     backing.fill(0);
-    assertSame(unpackEventBatch(a)[0]!, { ...first, data: Buffer.from('DATA'), metadata: Buffer.from('META') });
-    const unpackedB = unpackEventBatch(b);
+    assertSame(eventsOf(unpack(a))[0]!, { ...first, data: Buffer.from('DATA'), metadata: Buffer.from('META') });
+    const unpackedB = eventsOf(unpack(b));
     assert.equal(unpackedB.length, 1);
     assertSame(unpackedB[0]!, second);
   });
@@ -102,7 +137,7 @@ describe('worker event batches', () => {
     );
     const packer = new EventBatchPacker();
     for (const e of events) packer.add(e);
-    const out = unpackEventBatch(packer.take());
+    const out = eventsOf(unpack(packer.take()));
     assert.equal(out.length, events.length);
     for (const [i, e] of events.entries()) assertSame(out[i]!, e);
   });

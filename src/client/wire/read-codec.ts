@@ -187,8 +187,10 @@ function decodeReadEvent(r: ProtoReader): ReadRespMessage {
     const tag = r.uint32();
     const field = tag >>> 3;
     const wireType = tag & 7;
-    if (wireType === 2 && field === 1) [recordStart, recordEnd] = r.span();
-    else if (wireType === 2 && field === 2) {
+    if (wireType === 2 && field === 1) {
+      recordStart = r.skipBytes();
+      recordEnd = r.pos;
+    } else if (wireType === 2 && field === 2) {
       r.skip(2);
       link = true;
     } else if (wireType === 0 && field === 3) commitPosition = r.uint64();
@@ -237,14 +239,24 @@ function decodeRecordedEvent(r: ProtoReader, link: boolean, commitPosition: bigi
         let valueEnd = 0;
         while (!entry.done) {
           const entryTag = entry.uint32();
-          if (entryTag === 0x0a) [keyStart, keyEnd] = entry.span();
-          else if (entryTag === 0x12) [valueStart, valueEnd] = entry.span();
-          else entry.skip(entryTag & 7);
+          if (entryTag === 0x0a) {
+            keyStart = entry.skipBytes();
+            keyEnd = entry.pos;
+          } else if (entryTag === 0x12) {
+            valueStart = entry.skipBytes();
+            valueEnd = entry.pos;
+          } else entry.skip(entryTag & 7);
         }
-        if (spanIs(buf, keyStart, keyEnd, KEY_TYPE)) [typeStart, typeEnd] = [valueStart, valueEnd];
-        else if (spanIs(buf, keyStart, keyEnd, KEY_CONTENT_TYPE))
-          [contentTypeStart, contentTypeEnd] = [valueStart, valueEnd];
-        else if (spanIs(buf, keyStart, keyEnd, KEY_CREATED)) [createdStart, createdEnd] = [valueStart, valueEnd];
+        if (spanIs(buf, keyStart, keyEnd, KEY_TYPE)) {
+          typeStart = valueStart;
+          typeEnd = valueEnd;
+        } else if (spanIs(buf, keyStart, keyEnd, KEY_CONTENT_TYPE)) {
+          contentTypeStart = valueStart;
+          contentTypeEnd = valueEnd;
+        } else if (spanIs(buf, keyStart, keyEnd, KEY_CREATED)) {
+          createdStart = valueStart;
+          createdEnd = valueEnd;
+        }
       } else if (field === 7) metadata = r.bytes();
       else if (field === 8) data = r.bytes();
       else r.skip(2);

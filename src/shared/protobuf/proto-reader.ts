@@ -67,6 +67,15 @@ export class ProtoReader {
     return [start, stop];
   }
 
+  /** Steps over a length-delimited field; returns where its payload starts (it ends at the new `pos`). */
+  skipBytes(): number {
+    const len = this.uint32();
+    const start = this.pos;
+    if (start + len > this.end) throw new RangeError('truncated field');
+    this.pos = start + len;
+    return start;
+  }
+
   sub(): ProtoReader {
     const [start, stop] = this.span();
     return new ProtoReader(this.buf, start, stop);
