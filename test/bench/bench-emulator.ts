@@ -10,7 +10,6 @@
  * per path, and less server CPU per event than client CPU per event (the emulator must never be the bottleneck
  * of a benchmark that uses it). Results: a table on stdout and test-output/bench-emulator.json.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -18,6 +17,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { EventStoreDBClient, NO_STREAM, START, jsonEvent, type EventData } from '@eventstore/db-client';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js';
+import { ownCpuMicros as clientCpuMicros, processCpuMicros } from './process-cpu.js';
 
 const EVENTS = positiveInt('BENCH_EVENTS', 100_000);
 const BATCH = 100;
@@ -32,29 +32,6 @@ function positiveInt(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
   return value;
-}
-
-const CLOCK_TICKS_PER_SECOND = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system) a process has used so far, in microseconds, from /proc/<pid>/stat. */
-function processCpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may hold spaces, so count fields from the closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
-}
-
-function clientCpuMicros(): number {
-  const usage = process.cpuUsage();
-  return usage.user + usage.system;
 }
 
 interface PhaseResult {
