@@ -112,7 +112,7 @@ export interface BatchVisitor {
 
 /**
  * Unpacks a batch (link side) in order into the events the link consumes and the checkpoints between them;
- * data and metadata are views into `buffer`.
+ * each event's data and metadata share one copy of its own, so the batch's memory is free once unpacked.
  */
 export function unpackEventBatch(buffer: ArrayBuffer, visitor: BatchVisitor): void {
   const bytes = Buffer.from(buffer);
@@ -131,6 +131,9 @@ export function unpackEventBatch(buffer: ArrayBuffer, visitor: BatchVisitor): vo
     const dataEnd = typeEnd + view.getUint32(head + 46, true);
     const metadataEnd = dataEnd + view.getUint32(head + 50, true);
     p = metadataEnd;
+    // The payload gets its own memory: a view would keep the whole batch alive while any one of its events
+    // waits (a slow lane), so a few waiting events could pin far more than the buffer bounds count.
+    const payload = new Uint8Array(buffer.slice(typeEnd, metadataEnd));
     visitor.onEvent(
       toResolvedEvent({
         isJson: (view.getUint8(head + 1) & IS_JSON) !== 0,
@@ -141,8 +144,8 @@ export function unpackEventBatch(buffer: ArrayBuffer, visitor: BatchVisitor): vo
         streamId: bytes.toString('utf8', head + EVENT_HEAD, streamIdEnd),
         id: bytes.toString('utf8', streamIdEnd, idEnd),
         type: bytes.toString('utf8', idEnd, typeEnd),
-        data: bytes.subarray(typeEnd, dataEnd),
-        metadata: bytes.subarray(dataEnd, metadataEnd),
+        data: payload.subarray(0, dataEnd - typeEnd),
+        metadata: payload.subarray(dataEnd - typeEnd),
       }),
     );
   }

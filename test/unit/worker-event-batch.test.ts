@@ -105,8 +105,13 @@ describe('worker event batches', () => {
     );
     const unpacked = eventsOf(out);
     for (const [i, e] of events.entries()) assertSame(unpacked[i]!, e);
-    // Data and metadata are views into the batch, not copies.
-    assert.equal(rawBytesOf(unpacked[2]!.event!).data.buffer, received);
+    // Each event's data and metadata share one copy of their own: a waiting event must not pin the batch.
+    for (const e of unpacked) {
+      const raw = rawBytesOf(e.event!);
+      assert.notEqual(raw.data.buffer, received);
+      assert.equal(raw.data.buffer, raw.metadata.buffer);
+      assert.equal(raw.data.buffer.byteLength, raw.data.length + raw.metadata.length);
+    }
   });
 
   it('packs a batch of checkpoints only', () => {

@@ -1,5 +1,6 @@
 import type { AppendExpectedRevision, CurrentRevision, Position } from '@eventstore/db-client';
 import { ProtoReader } from '../../shared/protobuf/proto-reader.js';
+import { decodeUuid } from './uuid-codec.js';
 import { ProtoWriter } from '../../shared/protobuf/proto-writer.js';
 import type { RawEventInput } from '../raw-bytes.js';
 
@@ -396,31 +397,6 @@ export function decodeAppendResp(buf: Buffer): AppendOutcome {
   return outcome;
 }
 
-function decodeUuid(r: ProtoReader): string | undefined {
-  let text: string | undefined;
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === ((2 << 3) | 2)) text = r.string().toLowerCase();
-    else if (tag === ((1 << 3) | 2)) text = structuredUuid(r.sub());
-    else r.skip(tag & 7);
-  }
-  return text;
-}
-
-/** Structured { int64 most_significant_bits = 1; int64 least_significant_bits = 2 }, RFC 4122 byte order. */
-function structuredUuid(r: ProtoReader): string {
-  let msb = 0n;
-  let lsb = 0n;
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === ((1 << 3) | 0)) msb = r.uint64();
-    else if (tag === ((2 << 3) | 0)) lsb = r.uint64();
-    else r.skip(tag & 7);
-  }
-  const hex = msb.toString(16).padStart(16, '0') + lsb.toString(16).padStart(16, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 function decodeStreamIdentifier(r: ProtoReader): string {
   let name = '';
   while (!r.done) {
@@ -497,7 +473,7 @@ export function decodeBatchAppendResp(buf: Buffer): BatchAppendResponse {
     const tag = r.uint32();
     switch (tag) {
       case (1 << 3) | 2:
-        correlationId = decodeUuid(r.sub());
+        correlationId = decodeUuid(r.sub())?.toLowerCase();
         break;
       case (2 << 3) | 2:
         outcome = decodeStatus(r.sub());

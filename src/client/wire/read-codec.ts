@@ -1,4 +1,5 @@
 import { ProtoReader } from '../../shared/protobuf/proto-reader.js';
+import { decodeUuid } from './uuid-codec.js';
 import { ProtoWriter } from '../../shared/protobuf/proto-writer.js';
 import { LinkerError } from '../../shared/errors.js';
 
@@ -229,7 +230,7 @@ function decodeRecordedEvent(r: ProtoReader, link: boolean, commitPosition: bigi
       else if (field === 5) commit = r.uint64();
       else r.skip(0);
     } else if (wireType === 2) {
-      if (field === 1) id = decodeUuid(r.sub());
+      if (field === 1) id = decodeUuid(r.sub()) ?? '';
       else if (field === 2) streamId = decodeStreamIdentifier(r.sub());
       else if (field === 6) {
         const entry = r.sub();
@@ -319,32 +320,6 @@ function ticksToMs(buf: Buffer, start: number, end: number): number {
   } catch {
     return 0;
   }
-}
-
-function decodeUuid(r: ProtoReader): string {
-  // oneof value { Structured structured = 1; string string = 2; }: the last member wins.
-  let id = '';
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === 0x0a) id = decodeStructuredUuid(r.sub());
-    else if (tag === 0x12) id = r.string();
-    else r.skip(tag & 7);
-  }
-  return id;
-}
-
-function decodeStructuredUuid(r: ProtoReader): string {
-  let msb = 0n;
-  let lsb = 0n;
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === 0x08) msb = r.uint64();
-    else if (tag === 0x10) lsb = r.uint64();
-    else r.skip(tag & 7);
-  }
-  // int64 halves, big-endian, as the client's parseUUID lays them out before formatting.
-  const hex = msb.toString(16).padStart(16, '0') + lsb.toString(16).padStart(16, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function decodeStreamIdentifier(r: ProtoReader): string {
