@@ -466,7 +466,7 @@ async function main(): Promise<void> {
   const officialCeiling = Math.min(readOfficial.perSecond, writeOfficialRate.perSecond);
   const linkCeiling = Math.min(readWire.perSecond, writeWireRate.perSecond);
   // Reading and writing one event with the link's own reader and appender, servers included, costs this much
-  // CPU; on this machine's cores no link can go faster than the quotient.
+  // CPU; on this machine's cores no link can go much faster than the quotient (it is measured, so it moves a little).
   const cpuBound = (cpus().length * 1_000_000) / (readWire.cpu.total + writeWireRate.cpu.total);
   const results = {
     at: new Date().toISOString(),
