@@ -36,7 +36,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * failure on one node's stream rejects (and redirects) the appends of every other node, and a late answer
  * throws inside a `data` handler (see classic-append.ts). Here a stream's failure rejects only its own
  * appends, with the client's converted error; answers with an unknown correlation id (late, after a local
- * timeout) are ignored. Reconnection after not-leader or unavailable is the client's: the stream is created
+ * timeout) are ignored. An append left unanswered well past its deadline gives the whole stream up. Reconnection
+ * after not-leader or unavailable is the client's: the stream is created
  * through its `GRPCStreamCreator`, whose finished handler runs `handleError` and forgets the stream.
  */
 export class BatchAppendSession {
@@ -76,8 +77,11 @@ export class BatchAppendSession {
       if (wait <= MAX_TIMER_MS) {
         entry.timer = setTimeout(() => {
           if (this.pending.get(id) !== entry) return;
-          this.pending.delete(id);
-          reject(new DeadlineExceededError(undefined, `no BatchAppend answer for ${stream} within ${wait} ms`));
+          // The server answers Timeout at the deadline itself: silence long after it means this stream no
+          // longer answers. Give it up, with every append on it (all retried), so the next append opens a
+          // new stream instead of waiting on this one forever.
+          this.close(new DeadlineExceededError(undefined, `no BatchAppend answer for ${stream} within ${wait} ms`));
+          this.call.cancel();
         }, wait);
         entry.timer.unref();
       }

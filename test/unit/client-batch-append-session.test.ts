@@ -125,18 +125,21 @@ describe('BatchAppend session', () => {
     assert.equal(err.expectedVersion, 1n);
   });
 
-  it('gives up an unanswered append after its deadline, and ignores the late answer', async () => {
+  it('gives up an append unanswered past its deadline, and with it the stream; late answers are ignored', async () => {
     const call = new FakeCall();
     const s = session(call, 1);
     const id = randomUUID();
+    const other = randomUUID();
+    const waiting = s.append(other, 's2', [Buffer.from('b')], inAMinute());
     await assert.rejects(s.append(id, 's', [Buffer.from('a')], new Date(Date.now() - 1)), DeadlineExceededError);
+    assert.ok(call.cancelled, 'the silent call is cancelled, so the client opens a new one');
     assert.equal(s.inFlight, 0);
+    // The stream no longer answers: the other append is given up too (retried by the caller on a new stream).
+    await assert.rejects(waiting, DeadlineExceededError);
     call.answer(success(id, '0'));
+    call.answer(success(other, '0'));
     await tick();
-    const next = randomUUID();
-    const again = s.append(next, 's', [Buffer.from('b')], inAMinute());
-    call.answer(success(next, '1'));
-    assert.equal((await again).nextExpectedRevision, 1n);
+    await assert.rejects(s.append(randomUUID(), 's', [Buffer.from('c')], inAMinute()), DeadlineExceededError);
   });
 
   it('a call error rejects only the appends of this session, with the converted error; later appends fail fast', async () => {
