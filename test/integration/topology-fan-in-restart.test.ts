@@ -4,7 +4,14 @@ import { compareNodes } from '../../src/verify/compare-nodes.js';
 import { eventually } from '../helpers/daemon-process.js';
 import { uniqueName, type TestNode } from '../helpers/nodes.js';
 import { nodesSection, settle, startDaemon, startTopologyNodes, topologyConfig } from '../helpers/topology-daemon.js';
-import { createRandom, runWriter, streamNames, workloadSeed, WriterGate } from '../helpers/topology-workload.js';
+import {
+  createRandom,
+  runWriter,
+  streamNames,
+  workloadSeed,
+  WriterGate,
+  type WrittenEvent,
+} from '../helpers/topology-workload.js';
 
 test(
   'fan-in: stopping and restarting the daemon mid-stream loses nothing and copies nothing twice',
@@ -44,11 +51,15 @@ test(
 
     const written = { dc1: 0, dc2: 0 };
     const gate = new WriterGate();
+    /** Writers of the current phase that have finished all their appends (they never reach the gate again). */
+    let finishedWriters = 0;
     const writePhase = async (appends: number): Promise<void> => {
+      finishedWriters = 0;
       const common = { streams, appends, maxBatch: 5, pauseEvery: 2, beforeAppend: gate.beforeAppend };
+      const finished = (w: Promise<WrittenEvent[]>) => w.finally(() => finishedWriters++);
       const [w1, w2] = await Promise.all([
-        runWriter({ client: c1, node: 'dc1', rng: rng1, ...common }),
-        runWriter({ client: c2, node: 'dc2', rng: rng2, ...common }),
+        finished(runWriter({ client: c1, node: 'dc1', rng: rng1, ...common })),
+        finished(runWriter({ client: c2, node: 'dc2', rng: rng2, ...common })),
       ]);
       written.dc1 += w1.length;
       written.dc2 += w2.length;
@@ -71,7 +82,8 @@ test(
         `daemon #${i + 1} to copy something`,
       );
       gate.close();
-      await eventually(() => gate.held === 2 || !writing, 10_000, 'the writers to pause');
+      // A writer that already finished its appends never parks: waiting for two parked writers would hang.
+      await eventually(() => gate.held + finishedWriters === 2, 10_000, 'the writers to pause');
       if (daemon.status().links.some((l) => l.lagEvents > 0 || l.buffer.events > 0)) stoppedWithLag++;
       const report = await daemon.stop();
       gate.open();
