@@ -2,7 +2,6 @@
 // requests encoded here are decoded with theirs, responses built with theirs are decoded here.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import {
   AccessDeniedError,
@@ -22,23 +21,7 @@ import {
   encodeBatchAppendRequests,
   type AppendFailure,
 } from '../../src/client/wire/append-codec.js';
-
-const clientRequire = createRequire(createRequire(import.meta.url).resolve('@eventstore/db-client'));
-const streamsPb = clientRequire(
-  '../generated/streams_pb.js',
-) as typeof import('@eventstore/db-client/generated/streams_pb.js');
-const sharedPb = clientRequire(
-  '../generated/shared_pb.js',
-) as typeof import('@eventstore/db-client/generated/shared_pb.js');
-const statusPb = clientRequire(
-  '../generated/status_pb.js',
-) as typeof import('@eventstore/db-client/generated/status_pb.js');
-const anyPb = clientRequire(
-  'google-protobuf/google/protobuf/any_pb.js',
-) as typeof import('google-protobuf/google/protobuf/any_pb.js');
-const emptyPb = clientRequire(
-  'google-protobuf/google/protobuf/empty_pb.js',
-) as typeof import('google-protobuf/google/protobuf/empty_pb.js');
+import { streamsPb, sharedPb, statusPb, anyPb, emptyPb } from '../helpers/client-protos.js';
 
 type ProposedMessage = InstanceType<typeof streamsPb.BatchAppendReq.ProposedMessage>;
 

@@ -2,7 +2,6 @@
 // a call that pushes back. The session runs over an in-memory duplex; answers are built with the client's classes.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import { describe, it } from 'node:test';
 import {
@@ -13,20 +12,7 @@ import {
 } from '@eventstore/db-client';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { BatchAppendSession } from '../../src/client/batch-append-session.js';
-
-const clientRequire = createRequire(createRequire(import.meta.url).resolve('@eventstore/db-client'));
-const streamsPb = clientRequire(
-  '../generated/streams_pb.js',
-) as typeof import('@eventstore/db-client/generated/streams_pb.js');
-const sharedPb = clientRequire(
-  '../generated/shared_pb.js',
-) as typeof import('@eventstore/db-client/generated/shared_pb.js');
-const statusPb = clientRequire(
-  '../generated/status_pb.js',
-) as typeof import('@eventstore/db-client/generated/status_pb.js');
-const anyPb = clientRequire(
-  'google-protobuf/google/protobuf/any_pb.js',
-) as typeof import('google-protobuf/google/protobuf/any_pb.js');
+import { streamsPb, sharedPb, statusPb, anyPb } from '../helpers/client-protos.js';
 
 /** An in-memory call: records what the session writes, holds each write's callback until `flush()` when `manual`. */
 class FakeCall extends Duplex {

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import type * as StreamsPb from '@eventstore/db-client/generated/streams_pb.js';
-import type * as SharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import {
   decodeReadResp,
   encodeSubscribeToAllReq,
@@ -16,10 +15,11 @@ import {
 } from '../../src/client/wire/read-codec.js';
 import { isLinkerError } from '../../src/shared/errors.js';
 import { ProtoWriter } from '../../src/shared/protobuf/proto-writer.js';
+import { sharedPb, streamsPb } from '../helpers/client-protos.js';
 
 const require = createRequire(import.meta.url);
-const pb = require('@eventstore/db-client/generated/streams_pb.js') as typeof StreamsPb;
-const shared = require('@eventstore/db-client/generated/shared_pb.js') as typeof SharedPb;
+const pb = streamsPb;
+const shared = sharedPb;
 const { convertGrpcEvent } = require('@eventstore/db-client/dist/utils/convertGrpcEvent.js') as {
   convertGrpcEvent(e: StreamsPb.ReadResp.ReadEvent): {
     event?: {
