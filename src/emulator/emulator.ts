@@ -1,4 +1,4 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { LinkerError } from '../shared/errors.js';
 import { silentLogger } from '../observability/logger.js';
@@ -7,6 +7,7 @@ import type { Emulator, EmulatorOptions } from './emulator-api.js';
 import { FaultState } from './faults.js';
 import { openLogFile } from './persistence/log-file.js';
 import { loadServices } from './protos.js';
+import { connectionStringFor, loadSecurityMaterial, nodeSecurity } from './security/secure-mode.js';
 import { batchAppendHandler } from './services/batch-append.js';
 import { gossipHandler } from './services/gossip.js';
 import { serverFeaturesHandler } from './services/server-features.js';
@@ -43,6 +44,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const logger: Logger = options.logger ?? silentLogger();
 
+  // Before the log opens, so a bad certificate option leaves no data-directory lock behind.
+  const material =
+    options.secure === undefined || options.secure === false
+      ? undefined
+      : await loadSecurityMaterial(options.secure === true ? {} : options.secure, { host, dataDir: options.dataDir });
+
   let journal: Journal = noJournal;
   const store = new EventStore({
     journal: { write: (r) => journal.write(r), close: () => journal.close() },
@@ -53,6 +60,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store.load(opened.records);
     journal = opened.journal;
   }
+
+  const security = nodeSecurity(material, store);
 
   const server = new Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -69,6 +78,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store,
     faults,
     calls,
+    security: security.calls,
     logger,
     maxAppendSize,
     batchAppend: options.batchAppend ?? true,
@@ -78,21 +88,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const services = loadServices();
-  server.addService(services.streams, {
-    Read: readHandler(ctx),
-    Append: appendHandler(ctx),
-    BatchAppend: batchAppendHandler(ctx),
-    Delete: deleteHandler(ctx, false),
-    Tombstone: deleteHandler(ctx, true),
-  });
-  server.addService(services.serverFeatures, { GetSupportedMethods: serverFeaturesHandler(ctx) });
-  server.addService(services.gossip, { Read: gossipHandler(ctx) });
+  server.addService(
+    services.streams,
+    security.calls.guard({
+      Read: readHandler(ctx),
+      Append: appendHandler(ctx),
+      BatchAppend: batchAppendHandler(ctx),
+      Delete: deleteHandler(ctx, false),
+      Tombstone: deleteHandler(ctx, true),
+    }),
+  );
+  server.addService(services.serverFeatures, security.calls.guard({ GetSupportedMethods: serverFeaturesHandler(ctx) }));
+  server.addService(services.gossip, security.calls.guard({ Read: gossipHandler(ctx) }));
 
   let state: Lifecycle = 'starting';
   try {
-    // DEVIATION (documented): insecure only; no TLS, authentication or ACLs.
     boundPort = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(bindAddress(requestedPort), ServerCredentials.createInsecure(), (err, port) =>
+      server.bindAsync(bindAddress(requestedPort), security.credentials, (err, port) =>
         err ? reject(err) : resolve(port),
       );
     });
@@ -107,7 +119,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     );
   }
   state = 'running';
-  logger.info({ host, port: boundPort, dataDir: options.dataDir }, 'emulator listening');
+  logger.info({ host, port: boundPort, dataDir: options.dataDir, secure: ctx.security.secure }, 'emulator listening');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -134,7 +146,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     host,
     port: boundPort,
-    connectionString: `esdb://${host.includes(':') ? `[${host}]` : host}:${boundPort}?tls=false`,
+    connectionString: connectionStringFor([`${host.includes(':') ? `[${host}]` : host}:${boundPort}`], material),
+    security: security.info,
     faults,
     stop,
   };

@@ -49,6 +49,12 @@ export function readHandler(ctx: ServiceContext) {
       finish(plan);
       return;
     }
+    const streamId = plan.target.kind === 'all' ? '$all' : plan.target.streamId;
+    const denied = ctx.security.check(call, streamId, 'read');
+    if (denied) return finish(denied);
+    if (plan.count === undefined) {
+      ctx.security.watch(call, streamId, 'read', abort.signal, () => finish(rpcErrors.accessDenied()));
+    }
     const out = new ResponseWriter(call, abort.signal);
     run(ctx, plan, out, abort.signal).then(
       () => finish(),
