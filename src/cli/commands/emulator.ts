@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createLogger } from '../../observability/logger.js';
 import { startEmulator } from '../../emulator/index.js';
+import { parseUserSpec } from '../../emulator/security/users.js';
 import type { CommandContext } from '../command-context.js';
 
 interface EmulatorFlags {
@@ -9,6 +10,20 @@ interface EmulatorFlags {
   data?: string;
   batchAppend: boolean;
   logLevel: string;
+  secure?: boolean;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  user: string[];
+}
+
+function collectUser(value: string, previous: string[]): string[] {
+  try {
+    parseUserSpec(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...previous, value];
 }
 
 function parsePort(value: string): number {
@@ -30,11 +45,21 @@ function parseHost(value: string): string {
 export function registerEmulatorCommand(program: Command, ctx: CommandContext): void {
   program
     .command('emulator')
-    .description('Run the EventStoreDB-compatible emulator (insecure gRPC, for tests and demos).')
+    .description('Run the EventStoreDB-compatible emulator (insecure gRPC, or TLS with users and ACLs with --secure).')
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 2113)
     .option('--data <dir>', 'directory for the append-only log (memory only when omitted)')
     .option('--no-batch-append', 'do not advertise BatchAppend (clients fall back to Append)')
+    .option('--secure', 'TLS, users and ACLs like a secure server (development certificates unless --cert/--key/--ca)')
+    .option('--cert <file>', 'PEM node certificate for --secure (with --key and --ca)')
+    .option('--key <file>', 'PEM private key of --cert')
+    .option('--ca <file>', 'PEM CA certificate that signed --cert and the user certificates to accept')
+    .option(
+      '--user <NAME:PASSWORD[:GROUP,...]>',
+      'an extra user for --secure (repeatable; admin and ops with password changeit always exist)',
+      collectUser,
+      [],
+    )
     .option('--log-level <level>', 'log level for stderr', 'warn')
     .action(async (flags: EmulatorFlags) => {
       const logger = createLogger({ level: flags.logLevel, destination: 2, format: 'json' });
@@ -50,11 +75,18 @@ export function registerEmulatorCommand(program: Command, ctx: CommandContext): 
       try {
         let emulator;
         try {
+          const tlsFiles = flags.cert !== undefined || flags.key !== undefined || flags.ca !== undefined;
+          if (!flags.secure && (tlsFiles || flags.user.length > 0)) {
+            throw new Error('--cert, --key, --ca and --user need --secure');
+          }
           emulator = await startEmulator({
             host: flags.host,
             port: flags.port,
             dataDir: flags.data,
             batchAppend: flags.batchAppend,
+            secure: flags.secure
+              ? { certFile: flags.cert, keyFile: flags.key, caFile: flags.ca, users: flags.user }
+              : false,
             logger,
           });
         } catch (err) {
