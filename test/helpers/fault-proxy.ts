@@ -5,6 +5,7 @@ import { SeededRandom } from './seeded-random.js';
  * A TCP proxy that puts network faults between a client and any server (an emulator, a real node, anything
  * on loopback), switchable while connections are open:
  *
+ * - `wedge()`: the connections open now never pass another byte (but stay open); new ones work.
  * - `blackhole()`: bytes in both directions are held, sockets stay open, new connections are accepted but not
  *   forwarded (a partition, or a server that accepts and never answers). `heal()` delivers what was held,
  *   as TCP would once a partition ends.
@@ -69,6 +70,7 @@ class Direction {
     private readonly source: Socket,
     private readonly sink: () => Socket | undefined,
     private readonly signal: AbortSignal,
+    private readonly isHeld: () => boolean,
   ) {
     source.on('data', (chunk: Buffer) => this.push(chunk));
     source.on('end', () => {
@@ -104,7 +106,7 @@ class Direction {
 
   /** Delivers every chunk that is due; reschedules itself for the next one. */
   pump(): void {
-    if (this.signal.aborted || this.waitingDrain || this.proxy.blackholed) return;
+    if (this.signal.aborted || this.waitingDrain || this.isHeld()) return;
     const sink = this.sink();
     if (!sink || sink.connecting || sink.destroyed) return;
     clearTimeout(this.timer);
@@ -139,6 +141,8 @@ class Direction {
 
 class ProxiedConnection {
   upstream: Socket | undefined;
+  /** Held forever (until destroyed), whatever the proxy's mode. */
+  wedged = false;
   private readonly closed = new AbortController();
   private readonly toServer: Direction;
   /** Created with the upstream socket, whose bytes it carries to the client. */
@@ -149,7 +153,13 @@ class ProxiedConnection {
     readonly client: Socket,
   ) {
     client.setNoDelay(true);
-    this.toServer = new Direction(proxy, client, () => this.upstream, this.closed.signal);
+    this.toServer = new Direction(
+      proxy,
+      client,
+      () => this.upstream,
+      this.closed.signal,
+      () => this.isHeld(),
+    );
     client.on('error', () => this.destroy());
     client.on('close', () => this.destroy());
   }
@@ -161,10 +171,20 @@ class ProxiedConnection {
     const upstream = connect({ host, port });
     upstream.setNoDelay(true);
     this.upstream = upstream;
-    this.toClient = new Direction(this.proxy, upstream, () => this.client, this.closed.signal);
+    this.toClient = new Direction(
+      this.proxy,
+      upstream,
+      () => this.client,
+      this.closed.signal,
+      () => this.isHeld(),
+    );
     upstream.on('connect', () => this.pump());
     upstream.on('error', () => this.destroy());
     upstream.on('close', () => this.destroy());
+  }
+
+  private isHeld(): boolean {
+    return this.wedged || this.proxy.blackholed;
   }
 
   get held(): number {
@@ -280,6 +300,16 @@ export class FaultProxy {
 
   blackhole(): void {
     this.blackholed = true;
+  }
+
+  /**
+   * The connections open now stop passing bytes for good (they stay open, nothing is delivered, nothing is
+   * closed), while new connections work: a connection that died silently (lost NAT or conntrack state, a
+   * middlebox that dropped its flow) under a client that keeps using it. Returns how many were wedged.
+   */
+  wedge(): number {
+    for (const c of this.connections) c.wedged = true;
+    return this.connections.size;
   }
 
   /** Back to passing bytes (held bytes are delivered); latency, bandwidth and corruption settings stay. */

@@ -33,16 +33,18 @@ async function startProxy(t: TestContext, targetPort: number, seed = 7): Promise
 interface Peer {
   socket: Socket;
   received(): Buffer;
-  closed: Promise<Error | undefined>;
+  closed: Promise<NodeJS.ErrnoException | undefined>;
 }
 
 async function open(t: TestContext, port: number): Promise<Peer> {
   const socket = connect({ host: '127.0.0.1', port });
   const chunks: Buffer[] = [];
-  let error: Error | undefined;
+  let error: NodeJS.ErrnoException | undefined;
   socket.on('data', (c: Buffer) => chunks.push(c));
   socket.on('error', (err) => (error = err));
-  const closed = new Promise<Error | undefined>((resolve) => socket.once('close', () => resolve(error)));
+  const closed = new Promise<NodeJS.ErrnoException | undefined>((resolve) =>
+    socket.once('close', () => resolve(error)),
+  );
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
