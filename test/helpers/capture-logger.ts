@@ -21,3 +21,8 @@ export function captureLogger(level = 'info'): { logger: Logger; lines: Record<s
   });
   return { logger: createLogger({ level, format: 'json', destination }), lines };
 }
+
+/** Whether a parsed log line is a warning or worse (levels are labels in the daemon's JSON logs). */
+export function isWarning(line: Record<string, unknown>): boolean {
+  return ['warn', 'error', 'fatal'].includes(String(line.level)) || Number(line.level) >= 40;
+}

@@ -3,7 +3,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { LinkerService } from '../../src/link/linker-service.js';
-import { captureLogger } from '../helpers/capture-logger.js';
+import { captureLogger, isWarning } from '../helpers/capture-logger.js';
 import type { FaultProxy } from '../helpers/fault-proxy.js';
 import { proxied } from '../helpers/proxied-node.js';
 import { appendRaw, linkOptions, startLink, twoNodes } from './link-fixture.js';
@@ -69,7 +69,7 @@ export async function linkThroughProxy(
 /** The warnings and errors a link logged, on one line (for a test's diagnostics). */
 export function warnings(lines: Record<string, unknown>[]): string {
   return lines
-    .filter((l) => Number(l.level) >= 40)
+    .filter(isWarning)
     .map((l) => String(l.msg))
     .join(' | ')
     .slice(0, 2000);
