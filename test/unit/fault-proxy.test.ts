@@ -95,6 +95,22 @@ test('blackhole holds bytes with the socket open; heal delivers them in order', 
   await until('the late connection', () => late.received().toString() === 'late;');
 });
 
+test('wedge silences the open connections for good; new ones pass', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  const old = await open(t, proxy.port);
+  old.socket.write('a');
+  await until('the first echo', () => old.received().toString() === 'a');
+  assert.equal(proxy.wedge(), 1);
+  old.socket.write('b');
+  const fresh = await open(t, proxy.port);
+  fresh.socket.write('c');
+  await until('the new connection works', () => fresh.received().toString() === 'c');
+  proxy.heal();
+  await delay(200);
+  assert.equal(old.received().toString(), 'a', 'a wedged connection stays silent, even after heal');
+  assert.equal(old.socket.destroyed, false, 'and open');
+});
+
 test('reset sends RST to every open connection; refuse resets new ones', async (t) => {
   const proxy = await startProxy(t, await echoServer(t));
   const a = await open(t, proxy.port);
