@@ -25,7 +25,10 @@ for (const side of ['destination', 'origin'] as const) {
 }
 
 test('bytes lost mid-stream to the destination: once the path heals the link gets a fresh channel and recovers', async (t) => {
-  const { link, origin, destination, proxy, lines } = await linkThroughProxy(t, 'destination');
+  // Keepalive off, so only the link's own handling can get it off a broken connection.
+  const { link, origin, destination, proxy, lines } = await linkThroughProxy(t, 'destination', {
+    keepAliveInterval: -1,
+  });
   const stop = new AbortController();
   const writer = writeUntil(origin, `corrupt-${randomUUID().slice(0, 8)}`, stop.signal);
   await sleep(500);
@@ -39,6 +42,8 @@ test('bytes lost mid-stream to the destination: once the path heals the link get
   await settle(link, origin, 60_000);
   t.diagnostic(`recovered ${Date.now() - healed} ms after the path healed; proxy ${JSON.stringify(proxy.stats)}`);
   t.diagnostic(warnings(lines));
+  assert.ok(proxy.stats.chunksDropped > 0, 'bytes were lost');
+  assert.ok(proxy.stats.accepted >= 2, 'the link moved to a new connection');
   await assertSame(origin, destination);
 });
 
