@@ -40,6 +40,8 @@ export interface FaultRecord {
    * that end; null: not within the cap (120 s).
    */
   recoveryMs: number | null;
+  /** The link that caught up last (or had not caught up at the cap). */
+  slowestLink: string | null;
 }
 
 export interface ChaosReport {
@@ -138,10 +140,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       // that ends at once (a reset, a connection gone silent) shows only in writes made after it.
       await sleep(AFTER_FAULT_MS);
       const targets = recoveryTargets(topology, liveAcked, Date.now());
-      fault.recoveryMs = await waitRecovered(daemon, targets, endedAt);
+      const recovery = await waitRecovered(daemon, targets, endedAt);
+      fault.recoveryMs = recovery.ms;
+      fault.slowestLink = recovery.slowest;
       faults.push(fault);
       log(
-        `${(since() / 1000).toFixed(0)} s: ${fault.kind} ${fault.target} for ${fault.durationMs} ms, recovered in ${fault.recoveryMs ?? 'n/a'} ms`,
+        `${(since() / 1000).toFixed(0)} s: ${fault.kind} ${fault.target} for ${fault.durationMs} ms, recovered in ${fault.recoveryMs ?? 'n/a'} ms (last: ${fault.slowestLink ?? '-'})`,
       );
       await sleep(random.between(300, 1_500));
     }
@@ -268,7 +272,7 @@ async function applyFault(kind: FaultKind, ctx: FaultContext): Promise<FaultReco
       }
       break;
   }
-  return { kind, target, startedMs, durationMs: Date.now() - begin, recoveryMs: null };
+  return { kind, target, startedMs, durationMs: Date.now() - begin, recoveryMs: null, slowestLink: null };
 }
 
 interface RecoveryTarget {
@@ -295,20 +299,22 @@ async function waitRecovered(
   daemon: ChaosDaemon,
   targets: readonly RecoveryTarget[],
   endedAt: number,
-): Promise<number | null> {
+): Promise<{ ms: number | null; slowest: string | null }> {
+  let pending = targets.map((t) => t.link);
   while (Date.now() - endedAt < RECOVERY_CAP_MS) {
     const links = await daemon.links();
     if (links) {
       const byName = new Map(links.map((l) => [l.name, l]));
-      const done = targets.every((t) => {
+      const behind = targets.filter((t) => {
         const checkpoint = byName.get(t.link)?.checkpoint;
-        return checkpoint !== null && checkpoint !== undefined && BigInt(checkpoint.commit) >= t.commit;
+        return checkpoint === null || checkpoint === undefined || BigInt(checkpoint.commit) < t.commit;
       });
-      if (done) return Date.now() - endedAt;
+      if (behind.length === 0) return { ms: Date.now() - endedAt, slowest: pending[0] ?? null };
+      pending = behind.map((t) => t.link);
     }
     await delay(200);
   }
-  return null;
+  return { ms: null, slowest: pending[0] ?? null };
 }
 
 function shuffle<T>(items: T[], random: SeededRandom): T[] {
