@@ -25,7 +25,7 @@ interface PendingAppend {
 }
 
 /** Extra wait past an append's deadline before it is given up locally (the server answers Timeout at the deadline). */
-const LOCAL_TIMEOUT_GRACE_MS = 5_000;
+export const LOCAL_TIMEOUT_GRACE_MS = 5_000;
 /** setTimeout's largest delay (a longer one fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -48,6 +48,8 @@ export class BatchAppendSession {
   constructor(
     private readonly call: ClientDuplexStream<Buffer, Buffer>,
     private readonly timeoutGraceMs = LOCAL_TIMEOUT_GRACE_MS,
+    /** Called once when the stream is given up for silence: its connection is suspect (see `StreamsRpc.replaceChannel`). */
+    private readonly onSilent: (reason: string) => void = () => {},
   ) {
     call.on('data', (response: Buffer) => this.onResponse(response));
     call.on('error', (err: Error) => this.close(convertToCommandError(err)));
@@ -80,8 +82,12 @@ export class BatchAppendSession {
           // The server answers Timeout at the deadline itself: silence long after it means this stream no
           // longer answers. Give it up, with every append on it (all retried), so the next append opens a
           // new stream instead of waiting on this one forever.
-          this.close(new DeadlineExceededError(undefined, `no BatchAppend answer for ${stream} within ${wait} ms`));
+          const reason = `no BatchAppend answer for ${stream} within ${wait} ms`;
+          this.close(new DeadlineExceededError(undefined, reason));
           this.call.cancel();
+          // Our own cancel() does not make the client reconnect (it only does so after UNAVAILABLE or a
+          // server's CANCELLED), and a connection that went silent would carry the retry too.
+          this.onSilent(reason);
         }, wait);
         entry.timer.unref();
       }

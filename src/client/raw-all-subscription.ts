@@ -54,18 +54,24 @@ export class RawAllSubscription {
   #stream: ReadStream | undefined;
   #paused = false;
   #closed = false;
+  #rpc: StreamsRpc;
+  #grpcClient: GrpcJs.Client | undefined;
 
   constructor(client: EventStoreDBClient, options: RawSubscribeToAllOptions, handlers: RawAllSubscriptionHandlers) {
     this.#handlers = handlers;
     const request = encodeSubscribeToAllReq(options);
     const rpc = streamsRpcOf(client);
+    this.#rpc = rpc;
     const settings: CallSettings = {};
     if (options.credentials) settings.credentials = options.credentials;
     if (options.requiresLeader) settings.requiresLeader = true;
     // A cache of its own: one call per subscription (the client passes no cache for subscriptions).
     this.#call = rpc.stream(
       'subscribeToAll',
-      (grpcClient) => grpcClient.read(request, ...rpc.callArguments(settings, { deadline: Infinity })),
+      (grpcClient) => {
+        this.#grpcClient = grpcClient;
+        return grpcClient.read(request, ...rpc.callArguments(settings, { deadline: Infinity }));
+      },
       new WeakMap(),
     );
     this.#call.then(
@@ -93,6 +99,14 @@ export class RawAllSubscription {
   resume(): void {
     this.#paused = false;
     this.#stream?.resume();
+  }
+
+  /**
+   * Makes the client drop the connection this subscription runs on (it went silent while the server holds
+   * events for it); the next call, such as the resubscription, opens a new one.
+   */
+  abandonConnection(reason: string): void {
+    if (this.#grpcClient) this.#rpc.replaceChannel(this.#grpcClient, reason);
   }
 
   /** Cancels the call; no handler is called afterwards. */

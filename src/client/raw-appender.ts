@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import {
+  DeadlineExceededError,
   UnknownError,
   convertToCommandError,
   type AppendExpectedRevision,
@@ -9,7 +10,7 @@ import {
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { LinkerError, errorMessage } from '../shared/errors.js';
 import { appendFailureError } from './append-errors.js';
-import { BatchAppendSession, type AppendResult } from './batch-append-session.js';
+import { BatchAppendSession, LOCAL_TIMEOUT_GRACE_MS, type AppendResult } from './batch-append-session.js';
 import type { RawEventInput } from './raw-bytes.js';
 import { drained } from './stream-drain.js';
 import {
@@ -27,6 +28,8 @@ export interface RawAppenderOptions {
   credentials?: { username: string; password: string };
   /** BatchAppend chunk size. @defaultValue 3 MiB, the stock client's `batchAppendSize` */
   batchAppendSize?: number;
+  /** Told when an append got no answer in time and the client's channel was replaced (for logs and metrics). */
+  onChannelReplaced?: (reason: string) => void;
 }
 
 export interface RawAppendOptions {
@@ -55,11 +58,13 @@ export class RawAppender {
   private readonly streams = new WeakMap<object, Promise<ClientDuplexStream<Buffer, Buffer>>>();
   private readonly sessions = new WeakMap<object, BatchAppendSession>();
   private sent = 0;
+  private readonly onChannelReplaced: (reason: string) => void;
 
   constructor(client: EventStoreDBClient, options: RawAppenderOptions = {}) {
     this.rpc = streamsRpcOf(client);
     this.credentials = options.credentials;
     this.batchAppendSize = options.batchAppendSize ?? DEFAULT_BATCH_APPEND_SIZE;
+    this.onChannelReplaced = options.onChannelReplaced ?? (() => {});
   }
 
   /** Appends under way (being sent or waiting for their answer). */
@@ -106,8 +111,17 @@ export class RawAppender {
   private openStream(grpc: RawStreamsGrpc): ClientDuplexStream<Buffer, Buffer> {
     // The stream lives as long as the connection; each append carries its own deadline inside the request.
     const call = grpc.batchAppend(...this.rpc.callArguments(this.callSettings(), { deadline: Infinity }));
-    this.sessions.set(call, new BatchAppendSession(call));
+    this.sessions.set(
+      call,
+      new BatchAppendSession(call, LOCAL_TIMEOUT_GRACE_MS, (reason) => this.silent(grpc, reason)),
+    );
     return call;
+  }
+
+  /** An append got no answer in time: the connection under it is suspect, so the next append gets a new one. */
+  private silent(grpc: RawStreamsGrpc, reason: string): void {
+    this.rpc.replaceChannel(grpc, reason);
+    this.onChannelReplaced(reason);
   }
 
   private classicAppend(
@@ -135,7 +149,13 @@ export class RawAppender {
     return new Promise<AppendResult>((resolve, reject) => {
       const settings = { ...this.callSettings(), deadline: deadlineMs };
       const call = grpc.append(...this.rpc.callArguments(settings), (error, response) => {
-        if (error) return reject(convertToCommandError(error));
+        if (error) {
+          const converted = convertToCommandError(error);
+          if (converted instanceof DeadlineExceededError) {
+            this.silent(grpc, `no Append answer for ${stream} within ${deadlineMs ?? 'the default'} ms`);
+          }
+          return reject(converted);
+        }
         if (!response) return reject(new UnknownError(undefined, 'Append answered without a response'));
         let outcome;
         try {

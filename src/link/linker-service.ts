@@ -7,6 +7,7 @@ import {
 } from '@eventstore/db-client';
 import type { Logger } from 'pino';
 import { RawAppender } from '../client/raw-appender.js';
+import { streamsRpcOf } from '../client/wire/streams-rpc.js';
 import { installRawBytes } from '../client/raw-bytes.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { LinkerError, errorMessage, isLinkerError } from '../shared/errors.js';
@@ -26,9 +27,10 @@ import { noopLinkMetrics, type LinkMetrics } from './link-metrics.js';
 import type { ResolvedLinkOptions } from './link-options.js';
 import type { LinkErrorView, LinkPhase, LinkState, LinkStatus } from './link-status.js';
 import { PositionProbe } from './position-probe.js';
+import { ReadWatchdog } from './read-watchdog.js';
 import { comparePositions, positionView, samePosition } from './position.js';
 import { RateWindow } from './rate-window.js';
-import { withRetry, type RetryHooks } from './retry.js';
+import { withRetry, withTimeout, type RetryHooks } from './retry.js';
 import { StallDetector } from './stall-detector.js';
 import { StreamOffsets } from './stream-offsets.js';
 import { StreamWriter, type WriteResult } from './stream-writer.js';
@@ -72,6 +74,10 @@ interface Waiter {
 const DEFAULT_GRACE_MS = 10_000;
 /** Appends with no answer for this long are retried (BatchAppend has no client deadline). */
 const MIN_APPEND_TIMEOUT_MS = 10_000;
+/** The read watchdog asks the origin after this much silence at least (an idle origin is silent too). */
+const MIN_READ_SILENCE_MS = 5_000;
+/** The read watchdog's question to the origin gets at least this long to be answered. */
+const MIN_PROBE_TIMEOUT_MS = 5_000;
 /** Reading resumes when the buffer is back under this share of its bounds (avoids pause/resume churn). */
 const RESUME_RATIO = 0.8;
 
@@ -105,6 +111,9 @@ export class LinkerService {
   private readonly rate: RateWindow;
   private readonly stall: StallDetector;
   private readonly probe: PositionProbe;
+  private readonly readWatchdog: ReadWatchdog;
+  /** Aborts the current subscription only (the read watchdog found it silent); the reader loop resubscribes. */
+  private readRun: AbortController | undefined;
 
   /** Aborts everything: reads and writes (failure, or stop after the grace period). */
   private readonly work = new AbortController();
@@ -151,7 +160,14 @@ export class LinkerService {
     this.tuner = new BatchTuner(this.options.batch);
     const writeOptions = this.destination.credentials ? { credentials: this.destination.credentials } : {};
     // Every append of this link (events, conflict records, checkpoints) goes through one appender.
-    const appender = new RawAppender(this.destination.client, writeOptions);
+    const appender = new RawAppender(this.destination.client, {
+      ...writeOptions,
+      onChannelReplaced: (reason) =>
+        this.log.warn(
+          { node: this.destination.name, reason },
+          `destination ${this.destination.name} did not answer: replacing its connection (${reason})`,
+        ),
+    });
     this.checkpoints = new CheckpointStore(
       this.destination.client,
       this.options.name,
@@ -164,6 +180,7 @@ export class LinkerService {
     this.rate = new RateWindow(() => this.clock.now());
     this.stall = new StallDetector(this.options.stallTimeoutMs, this.clock.now());
     this.probe = new PositionProbe(this.origin.client, this.filter);
+    this.readWatchdog = new ReadWatchdog(Math.max(MIN_READ_SILENCE_MS, this.options.stallTimeoutMs), this.clock.now());
     const destinationReader = new DestinationReader(this.destination.client);
     const conflicts = new ConflictHandler({
       appender,
@@ -347,22 +364,33 @@ export class LinkerService {
     const backoff = new Backoff(this.options.retry);
     while (!signal.aborted) {
       let healthy = false;
+      const run = new AbortController();
+      this.readRun = run;
+      this.readWatchdog.activity(this.clock.now());
+      const active = (): void => this.readWatchdog.activity(this.clock.now());
       try {
         await this.reader.run(
           this.watermark.watermark,
           {
             onEvent: (e) => {
               healthy = true;
+              active();
               this.onEvent(e);
             },
             onCheckpoint: (p) => {
               healthy = true;
+              active();
               this.onPositionConsidered(p);
             },
-            onCaughtUp: () => this.onCaughtUp(),
+            onCaughtUp: () => {
+              active();
+              this.onCaughtUp();
+            },
           },
-          signal,
+          AbortSignal.any([signal, run.signal]),
         );
+        // Resolved without a stop: the read watchdog gave this subscription up; resubscribe like after a failure.
+        if (!signal.aborted) throw run.signal.reason;
       } catch (err) {
         if (signal.aborted) break;
         if (isAccessDenied(err)) {
@@ -562,8 +590,57 @@ export class LinkerService {
       this.metrics.lag(status.lagEvents, status.lagSeconds);
       this.metrics.bufferFill(status.buffer.events, status.buffer.bytes);
       this.checkWaiters();
+      if (this.readWatchdog.due(now, this.reader.isPaused)) void this.checkReaderSilence();
       await this.probeIdleWaiters();
     }
+  }
+
+  /**
+   * The subscription delivered nothing for a while: asks the origin (a separate read) whether it holds
+   * events the link still needs. See `ReadWatchdog`.
+   */
+  private async checkReaderSilence(): Promise<void> {
+    this.readWatchdog.begin();
+    const silentMs = this.clock.now() - this.readWatchdog.silentSinceMs;
+    let stuck: boolean;
+    let why: string;
+    try {
+      stuck = await withTimeout(
+        this.probe.needsCopyAfter(this.lastRead, this.eventRouter),
+        Math.max(MIN_PROBE_TIMEOUT_MS, this.options.stallTimeoutMs),
+        `read of origin ${this.origin.name}`,
+      );
+      why = 'the origin holds events to copy after the last position read';
+    } catch (err) {
+      stuck = true;
+      why = `a read of the origin failed too (${redactText(errorMessage(err))})`;
+      this.recordError(err);
+      this.log.warn(
+        { node: this.origin.name, silentMs, err: redactText(errorMessage(err)) },
+        `origin ${this.origin.name} does not answer: nothing read for ${silentMs} ms and a read of $all failed`,
+      );
+      // The read may have gone out on the same silent connection (in-thread readers share the client).
+      await streamsRpcOf(this.origin.client)
+        .replaceCurrentChannel(why)
+        .catch(() => {});
+    }
+    if (this.reading.signal.aborted) return;
+    if (this.readWatchdog.verdict(stuck, this.clock.now()) !== 'resubscribe') {
+      if (stuck)
+        this.log.debug({ node: this.origin.name, silentMs, why }, 'origin subscription silent; checking again');
+      return;
+    }
+    this.log.warn(
+      { node: this.origin.name, silentMs, why },
+      `origin ${this.origin.name}: the $all subscription delivered nothing for ${silentMs} ms while ${why}; resubscribing on a new connection`,
+    );
+    this.reader.replaceConnection(why);
+    this.readRun?.abort(
+      new LinkerError(
+        'ESDBL_LINK_SUBSCRIPTION_SILENT',
+        `the $all subscription on ${this.origin.name} delivered nothing for ${silentMs} ms while ${why}`,
+      ),
+    );
   }
 
   private checkWaiters(): void {

@@ -24,6 +24,22 @@ export class PositionProbe {
   }
 
   async check(from: Position, target: Position, router: EventRouter): Promise<void> {
+    if ((await this.scan(from, target, router)) === 'covered') this.coveredUpTo = target;
+  }
+
+  /**
+   * Whether `$all` holds anything after `from` that the link must copy (a read watchdog's question: is the
+   * subscription holding back events that exist?). Looks at most `MAX_PAGES` pages ahead.
+   */
+  async needsCopyAfter(from: Position | null, router: EventRouter): Promise<boolean> {
+    return (await this.scan(from ?? { commit: 0n, prepare: 0n }, null, router)) === 'needs-copy';
+  }
+
+  private async scan(
+    from: Position,
+    target: Position | null,
+    router: EventRouter,
+  ): Promise<'needs-copy' | 'covered' | 'unknown'> {
     let cursor = from;
     for (let page = 0; page < MAX_PAGES; page++) {
       let count = 0;
@@ -38,20 +54,18 @@ export class PositionProbe {
         if (!event?.position || pastTarget || needsCopy) continue;
         last = event.position;
         if (comparePositions(event.position, cursor) <= 0) continue;
-        if (comparePositions(event.position, target) > 0) {
+        if (target && comparePositions(event.position, target) > 0) {
           pastTarget = true;
           continue;
         }
         const cls = this.filter.classify(event.streamId, event.type, event.revision);
         if (cls.copy && router.route(event, event.position).copy) needsCopy = true;
       }
-      if (needsCopy) return;
+      if (needsCopy) return 'needs-copy';
       // Past the target, or the end of the log, with nothing to copy up to it.
-      if (pastTarget || count < PAGE) {
-        this.coveredUpTo = target;
-        return;
-      }
+      if (pastTarget || count < PAGE) return 'covered';
       cursor = last;
     }
+    return 'unknown';
   }
 }

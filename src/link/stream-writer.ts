@@ -6,6 +6,7 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import type { Logger } from 'pino';
+import { LOCAL_TIMEOUT_GRACE_MS } from '../client/batch-append-session.js';
 import type { RawAppender } from '../client/raw-appender.js';
 import type { RawEventInput } from '../client/raw-bytes.js';
 import type { Clock } from '../shared/clock.js';
@@ -20,6 +21,9 @@ import { METADATA_EVENT_TYPE } from './event-filter.js';
 import { withTimeout } from './retry.js';
 import type { StreamOffsets } from './stream-offsets.js';
 import type { WorkItem } from './work-item.js';
+
+/** How long past the appender's own give-up time the writer's backstop timeout waits. */
+const APPEND_BACKSTOP_MS = 1_000;
 
 export interface WriteResult {
   /** Appended now. */
@@ -133,7 +137,9 @@ export class StreamWriter {
             expectedRevision: expected,
             deadlineMs: this.deps.appendTimeoutMs,
           }),
-          this.deps.appendTimeoutMs,
+          // A backstop only: the appender gives a silent append up itself (and replaces the connection)
+          // shortly after its deadline; this fires only if that ever fails to.
+          this.deps.appendTimeoutMs + LOCAL_TIMEOUT_GRACE_MS + APPEND_BACKSTOP_MS,
           `append to ${first.destStream}`,
         );
         const ms = performance.now() - started;

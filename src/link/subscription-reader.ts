@@ -18,6 +18,8 @@ export interface OriginReader {
   readonly isPaused: boolean;
   /** Runs one subscription from `from` (exclusive) until the signal aborts (resolves) or it breaks (rejects). */
   run(from: Position | null, handlers: ReaderHandlers, signal: AbortSignal): Promise<void>;
+  /** The running subscription went silent: the next run must use a new connection. */
+  replaceConnection(reason: string): void;
 }
 
 /**
@@ -47,6 +49,10 @@ export class SubscriptionReader implements OriginReader {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  replaceConnection(reason: string): void {
+    this.subscription?.abandonConnection(reason);
   }
 
   /** Runs one subscription from `from` (exclusive) until the signal aborts (resolves) or it breaks (rejects). */

@@ -44,6 +44,9 @@ export class WorkerSubscriptionReader implements OriginReader {
     this.paused = true;
   }
 
+  /** Nothing to do: each run starts a new thread with a client (and connection) of its own. */
+  replaceConnection(_reason: string): void {}
+
   resume(): void {
     this.paused = false;
     if (this.owed > 0) {

@@ -6,6 +6,8 @@ const BIN = fileURLToPath(new URL('../../../bin/esdb-linker.js', import.meta.url
 export interface EmulatorProcess {
   connectionString: string;
   pid: number;
+  /** Resolves once the process has exited (for whatever reason). */
+  exited: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startEmulatorProcess(extraArgs: string[] = [], timeoutMs =
   return {
     connectionString,
     pid: child.pid ?? -1,
+    exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

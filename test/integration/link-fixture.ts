@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
+import type { Logger } from 'pino';
 import { BACKWARDS, END, type EventStoreDBClient } from '@eventstore/db-client';
 import { rawEvent } from '../../src/client/raw-bytes.js';
 import { resolveConfig } from '../../src/config/index.js';
@@ -68,6 +69,7 @@ export function startLink(
     destination?: EventStoreDBClient;
     metrics?: LinkMetrics;
     credentials?: { username: string; password: string };
+    logger?: Logger;
   },
 ): LinkerService {
   const link = new LinkerService({
@@ -79,7 +81,9 @@ export function startLink(
       ...(extra?.credentials ? { credentials: extra.credentials } : {}),
     },
     ...(extra?.metrics ? { metrics: extra.metrics } : {}),
-    logger: process.env.LINK_TEST_LOG ? silentLogger().child({}, { level: process.env.LINK_TEST_LOG }) : silentLogger(),
+    logger:
+      extra?.logger ??
+      (process.env.LINK_TEST_LOG ? silentLogger().child({}, { level: process.env.LINK_TEST_LOG }) : silentLogger()),
   });
   const links = linksOf.get(t);
   if (links) links.push(link);

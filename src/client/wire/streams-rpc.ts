@@ -86,6 +86,19 @@ export interface StreamsRpc {
   supports(method: GrpcJs.MethodDefinition<Buffer, Buffer>): Promise<boolean>;
   /** The absolute deadline of a call taking `deadlineMs` (absent: the client's default deadline), capped like the client's. */
   createDeadline(deadlineMs?: number): Date;
+  /**
+   * Makes the client drop the channel `grpcClient` runs on, so the next call opens a new connection.
+   *
+   * Why: the client reconnects only after UNAVAILABLE, CANCELLED (from the server) and not-leader answers.
+   * A connection that stays open but stops answering (a wedged server, a middlebox that lost the flow,
+   * bytes lost mid-stream) yields deadlines and our own cancellations instead, and every retry would go
+   * out on the same dead connection. This reports it to the client as unavailable, through its own
+   * `handleError`: it closes the channel only if it is still the current one (so concurrent reports
+   * replace it once), and its next call builds a new channel.
+   */
+  replaceChannel(grpcClient: GrpcJs.Client, reason: string): void;
+  /** `replaceChannel` for whatever channel the client uses now (after a stock call of its own went silent). */
+  replaceCurrentChannel(reason: string): Promise<void>;
   /** The client's Metadata / Status types, for building requests and errors. */
   readonly grpc: typeof GrpcJs;
 }
@@ -101,6 +114,19 @@ interface ClientInternals {
   callArguments(settings: CallSettings, callOptions?: GrpcJs.CallOptions): [GrpcJs.Metadata, GrpcJs.CallOptions];
   supports(method: { path: string }): Promise<boolean>;
   createDeadline(deadline?: number): Date;
+  handleError(grpcClient: unknown, error: unknown): Promise<void>;
+}
+
+/**
+ * A gRPC status error as the transport would raise it: the client's convertToCommandError makes it an
+ * UnavailableError, which is what makes its handleError drop the channel.
+ */
+function unavailable(reason: string): Error {
+  return Object.assign(new Error(`14 UNAVAILABLE: ${reason}`), {
+    code: grpc.status.UNAVAILABLE,
+    details: reason,
+    metadata: new grpc.Metadata(),
+  });
 }
 
 const cache = new WeakMap<EventStoreDBClient, StreamsRpc>();
@@ -110,7 +136,14 @@ export function streamsRpcOf(client: EventStoreDBClient): StreamsRpc {
   const known = cache.get(client);
   if (known) return known;
   const c = client as unknown as Partial<ClientInternals>;
-  for (const name of ['execute', 'GRPCStreamCreator', 'callArguments', 'supports', 'createDeadline'] as const) {
+  for (const name of [
+    'execute',
+    'GRPCStreamCreator',
+    'callArguments',
+    'supports',
+    'createDeadline',
+    'handleError',
+  ] as const) {
     if (typeof c[name] !== 'function') {
       throw new LinkerError(
         'ESDBL_CLIENT_INCOMPATIBLE',
@@ -126,6 +159,13 @@ export function streamsRpcOf(client: EventStoreDBClient): StreamsRpc {
     callArguments: (settings, callOptions) => internals.callArguments(settings, callOptions),
     supports: (m) => internals.supports(m),
     createDeadline: (deadlineMs) => internals.createDeadline(deadlineMs),
+    replaceChannel: (grpcClient, reason) => {
+      void internals.handleError(grpcClient, unavailable(reason)).catch(() => {});
+    },
+    replaceCurrentChannel: async (reason) => {
+      const current = await internals.execute(RawStreamsClient, 'replaceChannel', async (c) => c);
+      await internals.handleError(current, unavailable(reason)).catch(() => {});
+    },
     grpc,
   };
   cache.set(client, rpc);

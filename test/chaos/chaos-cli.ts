@@ -1,0 +1,29 @@
+/**
+ * `npm run chaos -- --minutes N --seed S [--report FILE]`: a randomized fault run (see chaos-harness.ts).
+ * Prints progress and a summary; writes the JSON report (default chaos-report-<seed>.json); exits 1 when
+ * anything was lost, doubled or not exactly copied.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { runChaos } from './chaos-harness.js';
+import { chaosSummary } from './chaos-summary.js';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '5' },
+    seed: { type: 'string' },
+    report: { type: 'string' },
+  },
+});
+const minutes = Number(values.minutes);
+const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+if (!(minutes > 0) || !Number.isInteger(seed) || seed < 0) {
+  process.stderr.write(`usage: npm run chaos -- --minutes N --seed S [--report FILE]\n`);
+  process.exit(2);
+}
+const reportPath = values.report ?? `chaos-report-${seed}.json`;
+
+const report = await runChaos({ minutes, seed, log: (line) => process.stdout.write(`${line}\n`) });
+await writeFile(reportPath, `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v), 2)}\n`);
+process.stdout.write(`${chaosSummary(report)}\nreport: ${reportPath}\n`);
+process.exitCode = report.ok ? 0 : 1;
