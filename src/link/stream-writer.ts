@@ -51,6 +51,11 @@ export interface StreamWriterDeps {
   onConflict(item: WorkItem): void;
   /** Whether the origin stream (of an event or of a metastream's stream) is tombstoned. */
   originTombstoned(originStream: string): Promise<boolean>;
+  /**
+   * Called once this writer created a destination stream for selected events (`followsStream` links): the
+   * origin stream's metadata, skipped while the destination stream did not exist, is copied now.
+   */
+  streamCreated?(first: WorkItem, signal: AbortSignal): Promise<void>;
 }
 
 /** How many recent destination events are searched for our ids when the numbering is unknown. */
@@ -100,6 +105,11 @@ export class StreamWriter {
         head = first;
         rounds = 0;
       }
+      if (first.followsStream && !(await this.destinationStreamExists(first, signal))) {
+        result.skipped.push(first);
+        rest = rest.slice(1);
+        continue;
+      }
       if (first.kind === 'tombstone') {
         await this.tombstone(first, signal, backoff);
         result.written.push(first);
@@ -141,6 +151,7 @@ export class StreamWriter {
         onAppended?.(ms, rest.length);
         result.written.push(...rest);
         if (backoff.attempts > 0) this.deps.onRecovered();
+        if (expected === NO_STREAM && first.eventKind === 'event') await this.deps.streamCreated?.(first, signal);
         return result;
       } catch (err) {
         if (signal.aborted) throw signal.reason;
@@ -303,6 +314,21 @@ export class StreamWriter {
       result,
     );
     return rest.slice(1);
+  }
+
+  /** The user stream a `$$` event or tombstone belongs to holds events (or metadata, or is tombstoned). */
+  private async destinationStreamExists(item: WorkItem, signal: AbortSignal): Promise<boolean> {
+    const stream = item.eventKind === 'metadata' ? item.destStream.slice(2) : item.destStream;
+    for (const name of [stream, `$$${stream}`]) {
+      try {
+        const tail = await this.readRetrying(() => this.deps.reader.tail(name, 1), signal);
+        if (tail.length > 0) return true;
+      } catch (err) {
+        if (errorKind(err) === 'stream-deleted') return true;
+        throw err;
+      }
+    }
+    return false;
   }
 
   private async idsInDestination(stream: string, signal: AbortSignal): Promise<Set<string>> {
