@@ -17,6 +17,20 @@ export const METADATA_EVENT_TYPE = '$metadata';
 export const LINK_EVENT_TYPE = '$>';
 export const TOMBSTONE_REVISION = 9223372036854775807n;
 
+/** Filters that select every user event (the built-in defaults). */
+export const NO_FILTER: LinkFilterOptions = Object.freeze({
+  includeStreamPrefixes: [],
+  includeStreamRegex: undefined,
+  excludeStreamPrefixes: [],
+  excludeStreamRegex: undefined,
+  includeEventTypeRegex: undefined,
+  excludeEventTypeRegex: undefined,
+  includeMetadata: [],
+  excludeMetadata: [],
+  localOnly: false,
+  fromNodes: [],
+});
+
 export type EventKind = 'event' | 'metadata' | 'tombstone';
 
 export type Classification =

@@ -1,23 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseStreamOf, compileFilter, TOMBSTONE_REVISION } from '../../src/link/event-filter.js';
+import { baseStreamOf, compileFilter, NO_FILTER, TOMBSTONE_REVISION } from '../../src/link/event-filter.js';
 import { parseMetadata } from '../../src/link/annotations.js';
 import type { LinkFilterOptions } from '../../src/link/link-options.js';
 import { parseMetadataRuleText, type MetadataRule } from '../../src/link/metadata-match.js';
 import { isLinkerError } from '../../src/shared/errors.js';
 
-const none: LinkFilterOptions = {
-  includeStreamPrefixes: [],
-  includeStreamRegex: undefined,
-  excludeStreamPrefixes: [],
-  excludeStreamRegex: undefined,
-  includeEventTypeRegex: undefined,
-  excludeEventTypeRegex: undefined,
-  includeMetadata: [],
-  excludeMetadata: [],
-  localOnly: false,
-  fromNodes: [],
-};
+const none: LinkFilterOptions = NO_FILTER;
 
 test('system streams are skipped; user streams, their metastreams and tombstones are copied', () => {
   const f = compileFilter(none, true);
