@@ -490,19 +490,23 @@ export class LinkerService {
    */
   private async copyStreamMetadata(first: WorkItem, signal: AbortSignal): Promise<void> {
     const metastream = `$$${first.originStream}`;
-    let latest: AllStreamRecordedEvent | undefined;
-    try {
-      for await (const resolved of this.origin.client.readStream(metastream, {
-        direction: BACKWARDS,
-        fromRevision: END,
-        maxCount: 1,
-      })) {
-        latest = resolved.event as AllStreamRecordedEvent | undefined;
+    const readLatest = async (): Promise<AllStreamRecordedEvent | undefined> => {
+      let latest: AllStreamRecordedEvent | undefined;
+      try {
+        for await (const resolved of this.origin.client.readStream(metastream, {
+          direction: BACKWARDS,
+          fromRevision: END,
+          maxCount: 1,
+        })) {
+          latest = resolved.event as AllStreamRecordedEvent | undefined;
+        }
+      } catch (err) {
+        if (err instanceof StreamNotFoundError || err instanceof StreamDeletedError) return undefined;
+        throw err;
       }
-    } catch (err) {
-      if (err instanceof StreamNotFoundError || err instanceof StreamDeletedError) return;
-      throw err;
-    }
+      return latest;
+    };
+    const latest = await withRetry(readLatest, this.retryHooks(), signal);
     if (!latest) return;
     if (latest.position && comparePositions(latest.position, first.position) > 0) return;
     const decision = this.eventRouter.route(latest, latest.position ?? first.position);

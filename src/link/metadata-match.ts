@@ -1,3 +1,4 @@
+import { LinkerError } from '../shared/errors.js';
 import { layoutOf } from '../shared/json-object-text.js';
 
 /**
@@ -57,7 +58,15 @@ function compileRule(rule: MetadataRule): MetadataPredicate {
     const prefix = rule.prefix;
     return (p) => valueText(p, key)?.startsWith(prefix) === true;
   }
-  const re = new RegExp(rule.regex);
+  let re: RegExp;
+  try {
+    re = new RegExp(rule.regex);
+  } catch (err) {
+    throw new LinkerError(
+      'ESDBL_LINK_BAD_FILTER',
+      `invalid metadata regex ${JSON.stringify(rule.regex)} for key ${JSON.stringify(key)}: ${(err as Error).message}`,
+    );
+  }
   return (p) => {
     const text = valueText(p, key);
     return text !== undefined && re.test(text);

@@ -63,6 +63,14 @@ test('a bad regex is a clear error with a code', () => {
   );
 });
 
+test('a bad metadata regex given in code is the same coded error', () => {
+  assert.throws(
+    () => compileFilter({ ...none, excludeMetadata: [{ key: 'k', regex: '[' }] }, true),
+    (err: unknown) =>
+      isLinkerError(err, 'ESDBL_LINK_BAD_FILTER') && /metadata regex "\[" for key "k"/.test(err.message),
+  );
+});
+
 test('baseStreamOf', () => {
   assert.deepEqual(baseStreamOf('$$a'), { base: 'a', meta: true });
   assert.deepEqual(baseStreamOf('a'), { base: 'a', meta: false });
