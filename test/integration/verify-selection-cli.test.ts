@@ -46,6 +46,7 @@ describe('esdb-linker verify with an event selection', () => {
     const ok = await runTool([...base(), '--stream-prefix', 'dc1.', '--local-only']);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /compared 1 stream and 3 events/);
+    assert.match(ok.stdout, /events: +the origin's selected events only/);
 
     const plain = await runTool([...base(), '--stream-prefix', 'dc1.']);
     assert.equal(plain.code, 1, plain.stdout);

@@ -190,6 +190,7 @@ async function runVerify(plan: VerifyPlan, json: boolean): Promise<number> {
       origin: plan.origin.label,
       destination: plan.destination.label,
       streamPrefix: plan.options.streamPrefix ?? '',
+      eventSelection: plan.options.selectOriginEvent !== undefined,
       durationMs: performance.now() - started,
       result,
     };
