@@ -270,6 +270,9 @@ export class StreamWriter {
     while (matched < slot.length && matched < rest.length && slot[matched]!.id === rest[matched]!.id) matched++;
     if (matched > 0) {
       result.skipped.push(...rest.slice(0, matched));
+      // A replay of the stream's first events: the metadata copy that followed their first write may have
+      // been cut short by a crash (it is idempotent).
+      if (expected === NO_STREAM && first.eventKind === 'event') await this.deps.streamCreated?.(first, signal);
       return rest.slice(matched);
     }
     const occupant = slot[0]?.revision === slotStart ? slot[0] : undefined;

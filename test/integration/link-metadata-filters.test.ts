@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { ANY, type EventStoreDBClient } from '@eventstore/db-client';
 import { rawEvent } from '../../src/client/raw-bytes.js';
+import { CheckpointStore } from '../../src/link/checkpoint-store.js';
 import { compareNodes } from '../../src/verify/compare-nodes.js';
 import { linkCompareOptions } from '../../src/verify/link-selection.js';
 import { uniqueName, type TestNode } from '../helpers/nodes.js';
@@ -235,3 +236,41 @@ test(
     assert.deepEqual((await compareNodes(hub.client(), central.client(), linkCompareOptions(link))).differences, []);
   },
 );
+
+test('a stream created before a crash still gets its metadata when the link replays its first event', async (t) => {
+  const nodes = await startTopologyNodes(t, ['src', 'dst']);
+  const [src, dst] = nodes as [TestNode, TestNode];
+  const run = uniqueName('mr');
+  const stream = `${run}-s`;
+  await setStreamMetadata(src.client(), stream, '{"owner":"acme","$maxCount":500}');
+  const events: Planned[] = [
+    { stream, metadata: '{"tenant":"acme"}', to: ['dst'], id: randomUUID() },
+    { stream, metadata: '{"tenant":"other"}', to: [], id: randomUUID() },
+    { stream, metadata: '{"tenant":"acme"}', to: ['dst'], id: randomUUID() },
+  ];
+  await write(src.client(), events);
+  // What a link that crashed right after creating the destination stream left behind: its first event, and a
+  // checkpoint past the `$$` event it skipped while the stream did not exist.
+  await write(dst.client(), [events[0]!]);
+  const metaEvent = (await readAllEvents(src.client())).find((e) => e.streamId === `$$${stream}`);
+  assert.ok(metaEvent);
+  await new CheckpointStore(dst.client(), `${run}-link`, () => Date.now()).write(metaEvent.position);
+  const config = topologyConfig({
+    nodes: nodesSection(nodes),
+    links: [
+      {
+        name: `${run}-link`,
+        origin: 'src',
+        destination: 'dst',
+        filter: { includeStreamPrefixes: [`${run}-`], includeMetadata: ['tenant:acme'] },
+      },
+    ],
+  });
+  const daemon = await startDaemon(t, config);
+  await settle(daemon, [{ name: `${run}-link`, origin: src.client() }]);
+  const held = await userStreams(dst.client());
+  assert.deepEqual(held.get(stream), [events[0]!.id, events[2]!.id]);
+  assert.ok(held.has(`$$${stream}`), 'the stream metadata was copied');
+  const result = await compareNodes(src.client(), dst.client(), linkCompareOptions(config.links[0]!));
+  assert.deepEqual(result.differences, []);
+});
