@@ -57,6 +57,15 @@ export async function compareStream(
     ]);
     const originState = deletedState(origin, originMeta);
     const destinationState = deletedState(destination, destinationMeta);
+    if (ctx.selectOriginEvent !== undefined && originState === 'no-events') {
+      // The link creates a destination stream only for selected events: this one is an orphan.
+      differences.push({
+        stream: originName,
+        kind: 'only-in-destination',
+        detail: `no readable origin event of ${JSON.stringify(originName)} is selected, but the destination has stream ${JSON.stringify(destinationName)}`,
+      });
+      return { differences, eventsCompared: 0 };
+    }
     if (originState !== destinationState) {
       differences.push({
         stream: originName,

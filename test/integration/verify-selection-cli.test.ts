@@ -32,6 +32,9 @@ describe('esdb-linker verify with an event selection', () => {
     // What a local-only fan-in wrote (`dc1.` prefix), and what an acme-only one wrote (`acme.` prefix).
     await reporting.appendToStream(`dc1.${p}mixed`, [own0, own2, own3]);
     await reporting.appendToStream(`acme.${p}mixed`, [own0]);
+    // A copy with orphan metadata: a stream none of whose events is selected.
+    await reporting.appendToStream(`orphan.${p}mixed`, [own0, own2, own3]);
+    await reporting.setStreamMetadata(`orphan.${p}copied`, { owner: 'dc2' });
     // A wrong copy: it took the copy from dc2 too.
     await reporting.appendToStream(`bad.${p}mixed`, [own0, copy, own2, own3]);
   });
@@ -51,6 +54,10 @@ describe('esdb-linker verify with an event selection', () => {
     const plain = await runTool([...base(), '--stream-prefix', 'dc1.']);
     assert.equal(plain.code, 1, plain.stdout);
     assert.match(plain.stdout, new RegExp(`${p}copied \\(destination dc1\\.${p}copied\\): only-in-origin`));
+
+    const orphan = await runTool([...base(), '--stream-prefix', 'orphan.', '--local-only']);
+    assert.equal(orphan.code, 1, orphan.stdout);
+    assert.match(orphan.stdout, new RegExp(`${p}copied \\(destination orphan\\.${p}copied\\): only-in-destination`));
 
     const bad = await runTool([...base(), '--stream-prefix', 'bad.', '--local-only']);
     assert.equal(bad.code, 1, bad.stdout);
