@@ -9,8 +9,10 @@ import type {
   TaggedSpec,
 } from './config-spec.js';
 import { describeValue } from './describe-value.js';
+import { checkMetadataRules } from './check-metadata-rules.js';
 import { didYouMean } from './did-you-mean.js';
 import { isPlainObject } from './interpolate-env.js';
+import { regexProblem } from './regex-problem.js';
 
 export interface RawProblem {
   /** A key path, or literal text for problems outside the file (environment variables). */
@@ -43,6 +45,8 @@ export function checkShape(spec: FieldSpec, value: unknown, path: ConfigPath, ct
       return checkBoolean(value, path, ctx);
     case 'string-list':
       return checkStringList(spec, value, path, ctx);
+    case 'metadata-rules':
+      return checkMetadataRules(value, path, ctx);
     case 'object':
       return checkObject(spec, value, path, ctx);
     case 'array':
@@ -67,14 +71,8 @@ function checkString(spec: StringSpec, value: unknown, path: ConfigPath, ctx: Sh
   if (spec.pattern !== undefined && spec.template !== true && !spec.pattern.test(value)) {
     return bad(ctx, path, `must use ${spec.patternHint ?? `the pattern ${String(spec.pattern)}`}, got ${shown}`);
   }
-  if (spec.format === 'regex') {
-    try {
-      new RegExp(value);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message.replace(/^Invalid regular expression: /, '') : String(err);
-      return bad(ctx, path, `is not a valid regular expression: ${shown} (${reason})`);
-    }
-  }
+  const reason = spec.format === 'regex' ? regexProblem(value) : undefined;
+  if (reason !== undefined) return bad(ctx, path, `is not a valid regular expression: ${shown} (${reason})`);
   return value;
 }
 

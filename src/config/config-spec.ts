@@ -55,7 +55,16 @@ export interface TaggedSpec extends BaseSpec {
   tag: string;
   variants: Readonly<Record<string, ObjectSpec>>;
 }
-export type FieldSpec = StringSpec | IntegerSpec | BooleanSpec | StringListSpec | ObjectSpec | ArraySpec | TaggedSpec;
+/**
+ * Metadata conditions: each item is Linker's `key:value` string (a trailing `*` makes the value a prefix) or
+ * an object `{key, value}` / `{key, prefix}` / `{key, regex}`; normalized to objects (`MetadataRule`).
+ */
+export interface MetadataRuleListSpec extends BaseSpec {
+  kind: 'metadata-rules';
+  default: readonly [];
+}
+export type FieldSpec =
+  StringSpec | IntegerSpec | BooleanSpec | StringListSpec | MetadataRuleListSpec | ObjectSpec | ArraySpec | TaggedSpec;
 
 /** Node names end up in stream names (`$conflicts-from-dc1-to-dc2`), env var names and metrics labels. */
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
@@ -93,6 +102,34 @@ export const filterSpec: ObjectSpec = {
     excludeStreamRegex: regexString('Never copy streams whose origin name matches this regular expression.'),
     includeEventTypeRegex: regexString('Copy only events whose type matches this regular expression.'),
     excludeEventTypeRegex: regexString('Never copy events whose type matches this regular expression.'),
+    includeMetadata: {
+      kind: 'metadata-rules',
+      default: [],
+      description:
+        'Copy only events whose metadata (a JSON object) matches one of these: "key:value", "key:prefix*", or ' +
+        '{key, value} / {key, prefix} / {key, regex}. Empty = no condition.',
+    },
+    excludeMetadata: {
+      kind: 'metadata-rules',
+      default: [],
+      description: 'Never copy events whose metadata matches one of these (same forms as includeMetadata).',
+    },
+    localOnly: {
+      kind: 'boolean',
+      default: false,
+      description:
+        "Copy only events written on the link's origin (no $origin annotation): the fan-in beneath an " +
+        'active/active pair takes each event once.',
+    },
+    fromNodes: {
+      kind: 'string-list',
+      default: [],
+      uniqueItems: true,
+      itemMinLength: 1,
+      description:
+        'Copy only events first written on one of these nodes (the first $origin entry, or the origin itself ' +
+        'when there is none). Empty = any node.',
+    },
   },
 };
 

@@ -54,7 +54,7 @@ function mergeField(
     sources.set(label, given.path);
     return Array.isArray(given.value) ? [...(given.value as unknown[])] : given.value;
   }
-  if (spec.kind === 'string-list') return [...(spec.default ?? [])];
+  if (spec.kind === 'string-list' || spec.kind === 'metadata-rules') return [...(spec.default ?? [])];
   return 'default' in spec ? spec.default : undefined;
 }
 

@@ -8,6 +8,7 @@ import { deepFreeze } from './deep-freeze.js';
 import { didYouMean } from './did-you-mean.js';
 import { type LinkCandidate, expandLinks } from './expand-topology.js';
 import { type Env, interpolateEnv, isPlainObject } from './interpolate-env.js';
+import { checkWhereWritten } from './filter-checks.js';
 import { expandTemplate, mergeLinkOptions } from './link-layers.js';
 import { locatorForText } from './parse-config-source.js';
 import { resolveHttp, resolveLog } from './resolve-runtime-options.js';
@@ -162,6 +163,7 @@ function buildLink(
   }
 
   checkRanges(options, sources, candidate.sourcePath, problems, warnings);
+  checkWhereWritten({ filter: options.filter, origin }, sources, candidate.sourcePath, nodeNames, problems);
   const link: ResolvedLinkOptions = { name: name.value, origin, destination, ...options, streamPrefix: prefix.value };
   return { link, candidate, sources };
 }

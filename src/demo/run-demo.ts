@@ -6,7 +6,10 @@ import { createLogger } from '../observability/logger.js';
 import type { Clock } from '../shared/clock.js';
 import { errorMessage } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
-import { compareNodes } from '../verify/compare-nodes.js';
+import type { ResolvedConfig } from '../config/config-types.js';
+import { compareNodes, type CompareOptions } from '../verify/compare-nodes.js';
+import { linkCompareOptions } from '../verify/link-selection.js';
+import { checkExactlyOnce } from './exactly-once-check.js';
 import { DEMO_NODES, buildDemoConfig } from './demo-config.js';
 import { ProgressPrinter, formatProgress } from './progress-view.js';
 import { TrafficGenerator } from './traffic-generator.js';
@@ -80,12 +83,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say();
     say('  while it runs, compare the nodes from another terminal:');
     say(
-      `    esdb-linker verify --origin "${nodes[0]!.connectionString}" --destination "${nodes[2]!.connectionString}" --stream-prefix dc1.`,
+      `    esdb-linker verify --origin "${nodes[0]!.connectionString}" --destination "${nodes[2]!.connectionString}" --stream-prefix dc1. --local-only`,
     );
     say(
       `    esdb-linker verify --origin "${nodes[0]!.connectionString}" --destination "${nodes[1]!.connectionString}"`,
     );
-    say('  (events still in flight show up as differences; cart-* streams are written on both sides: conflicts)');
+    say('  (reporting takes each event once, from the DC that wrote it: hence --local-only; events still in flight');
+    say('   show up as differences; cart-* streams are written on both sides: conflicts)');
     say();
     say(
       `writing ${options.rate} events/s (order-* on dc1, payment-* on dc2, now and then cart-1 on both)` +
@@ -138,7 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await settle(daemon, clock);
     printer.detach();
     printer.print(formatProgress(daemon.status(), generator.counts(), (clock.now() - startedAt) / 1000), Infinity);
-    await finalCheck(daemon, nodes, say);
+    await finalCheck(daemon, config, generator.counts(), say);
     return 0;
   } catch (err) {
     if (options.signal.aborted && state === 'starting') {
@@ -172,26 +176,32 @@ async function settle(daemon: Daemon, clock: Clock): Promise<void> {
 }
 
 /**
- * Compares what should be identical after the links drained: dc1 and its fan-in copy in `reporting`
- * (all streams, byte for byte), and dc1 and dc2 apart from the conflicting cart-* streams.
+ * Compares what should be identical after the links drained: each DC and its fan-in copy in `reporting`
+ * (the events the fan-in link selects, written on that DC, byte for byte), dc1 and dc2 apart from the
+ * conflicting cart-* streams, and that `reporting` holds each event once, under its writer's prefix.
  */
 async function finalCheck(
   daemon: Daemon,
-  nodes: readonly { name: string; connectionString: string }[],
+  config: ResolvedConfig,
+  counts: Record<string, number>,
   say: (line?: string) => void,
 ): Promise<void> {
   say();
-  const checks: { label: string; origin: string; destination: string; options: Parameters<typeof compareNodes>[2] }[] =
-    [
-      { label: 'dc1 vs reporting (dc1.*)', origin: 'dc1', destination: 'reporting', options: { streamPrefix: 'dc1.' } },
-      { label: 'dc2 vs reporting (dc2.*)', origin: 'dc2', destination: 'reporting', options: { streamPrefix: 'dc2.' } },
-      {
-        label: 'dc1 vs dc2 (except cart-*)',
-        origin: 'dc1',
-        destination: 'dc2',
-        options: { excludeStreamPrefixes: ['cart-'] },
-      },
-    ];
+  const fanIn = config.links.filter((l) => l.destination === 'reporting');
+  const checks: { label: string; origin: string; destination: string; options: CompareOptions }[] = [
+    ...fanIn.map((l) => ({
+      label: `${l.origin} vs reporting (${l.streamPrefix}*, events written on ${l.origin})`,
+      origin: l.origin,
+      destination: l.destination,
+      options: linkCompareOptions(l),
+    })),
+    {
+      label: 'dc1 vs dc2 (except cart-*)',
+      origin: 'dc1',
+      destination: 'dc2',
+      options: { excludeStreamPrefixes: ['cart-'] },
+    },
+  ];
   for (const check of checks) {
     try {
       const result = await compareNodes(daemon.nodeClient(check.origin), daemon.nodeClient(check.destination), {
@@ -208,10 +218,40 @@ async function finalCheck(
       say(`verify ${check.label}: could not compare: ${redactText(errorMessage(err))}`);
     }
   }
+  await sayExactlyOnce(
+    daemon,
+    fanIn.map((l) => l.streamPrefix),
+    counts,
+    say,
+  );
   const conflicts = daemon.status().links.reduce((n, l) => n + l.conflicts, 0);
   if (conflicts > 0) {
     say(
       `${conflicts} conflict(s) recorded in $conflicts-from-dc1-to-dc2 / $conflicts-from-dc2-to-dc1 (cart-1 was written on both sides)`,
     );
+  }
+}
+
+async function sayExactlyOnce(
+  daemon: Daemon,
+  prefixes: string[],
+  counts: Record<string, number>,
+  say: (line?: string) => void,
+): Promise<void> {
+  try {
+    const once = await checkExactlyOnce(daemon.nodeClient('reporting'), prefixes);
+    const written = Object.values(counts).reduce((a, b) => a + b, 0);
+    const split = prefixes.map((p) => `${p}* ${once.perPrefix[p] ?? 0}`).join(', ');
+    if (once.duplicates.length === 0 && once.misplaced.length === 0 && once.total === written) {
+      say(`reporting: each event exactly once: ${once.total} events = ${written} written (${split})`);
+    } else {
+      say(
+        `reporting: NOT each event once: ${once.total} events, ${written} written (${split}); ` +
+          `${once.duplicates.length} duplicate(s) ${once.duplicates.slice(0, 3).join(' ')}, ` +
+          `${once.misplaced.length} under the wrong prefix ${once.misplaced.slice(0, 3).join(' ')}`,
+      );
+    }
+  } catch (err) {
+    say(`reporting: could not count events: ${redactText(errorMessage(err))}`);
   }
 }

@@ -42,7 +42,7 @@ function appliesJson(created: Date): string {
 
 export type LoopDecision = { copy: true } | { copy: false; reason: 'local' | 'origin-loop' | 'destination-loop' };
 
-function originChain(value: unknown): string[] {
+export function originChain(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   return String(value)
     .split(',')
@@ -58,6 +58,21 @@ function originChain(value: unknown): string[] {
  */
 export function loopDecision(metadata: Uint8Array, originNode: string, destinationNode: string): LoopDecision {
   return loopDecisionOf(jsonObjectText(metadata), originNode, destinationNode);
+}
+
+/**
+ * The node an event was first written on: the first entry of its `$origin` chain, or `holder` (the node it
+ * is read from) when the metadata carries none. Metadata that is not a JSON object cannot say, so such an
+ * event counts as written on its holder.
+ */
+export function firstWriter(parsed: ParsedMetadata, holder: string): string {
+  if (!parsed) return holder;
+  return originChain(parsed.value.$origin)[0] ?? holder;
+}
+
+/** The metadata as a JSON object, parsed once per event; undefined when empty or not a JSON object. */
+export function parseMetadata(metadata: Uint8Array): ParsedMetadata {
+  return metadata.length === 0 ? undefined : jsonObjectText(metadata);
 }
 
 function loopDecisionOf(parsed: ParsedMetadata, originNode: string, destinationNode: string): LoopDecision {
@@ -93,7 +108,7 @@ export function annotateMetadata(metadata: Uint8Array, input: AnnotationInput): 
   return annotateParsed(metadata, metadata.length === 0 ? undefined : jsonObjectText(metadata), input);
 }
 
-type ParsedMetadata = ReturnType<typeof jsonObjectText>;
+export type ParsedMetadata = ReturnType<typeof jsonObjectText>;
 
 function annotateParsed(metadata: Uint8Array, parsed: ParsedMetadata, input: AnnotationInput): Uint8Array {
   if (metadata.length === 0) {
@@ -123,8 +138,8 @@ export function copyDecision(
   metadata: Uint8Array,
   nodes: { origin: string; destination: string },
   annotate: AnnotationInput | undefined,
+  parsed: ParsedMetadata = parseMetadata(metadata),
 ): CopyDecision {
-  const parsed = metadata.length === 0 ? undefined : jsonObjectText(metadata);
   const loop = loopDecisionOf(parsed, nodes.origin, nodes.destination);
   if (!loop.copy) return loop;
   return { copy: true, metadata: annotate ? annotateParsed(metadata, parsed, annotate) : metadata };

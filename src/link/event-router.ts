@@ -1,6 +1,6 @@
 import type { AllStreamRecordedEvent, Position } from '@eventstore/db-client';
 import { rawBytesOf } from '../client/raw-bytes.js';
-import { copyDecision } from './annotations.js';
+import { copyDecision, parseMetadata } from './annotations.js';
 import type { CompiledFilter } from './event-filter.js';
 import type { ResolvedLinkOptions } from './link-options.js';
 import { EVENT_OVERHEAD_BYTES, type WorkItem } from './work-item.js';
@@ -29,6 +29,9 @@ export class EventRouter {
     const raw = rawBytesOf(event);
     let metadata = raw.metadata;
     if (cls.kind !== 'tombstone') {
+      // One parse per event serves the event filters, loop prevention and the annotations.
+      const parsed = parseMetadata(raw.metadata);
+      if (cls.kind === 'event' && !this.filter.selectEvent(parsed)) return { copy: false, reason: 'filtered' };
       const decision = copyDecision(
         raw.metadata,
         this.nodes,
@@ -40,6 +43,7 @@ export class EventRouter {
               created: event.created,
             }
           : undefined,
+        parsed,
       );
       if (!decision.copy) return { copy: false, reason: decision.reason };
       metadata = decision.metadata;
@@ -65,6 +69,7 @@ export class EventRouter {
         originalMetadata: raw.metadata,
         metadata,
         createdMs: event.created.getTime(),
+        followsStream: cls.kind !== 'event' && this.filter.selectsEvents,
         unmarked: this.options.annotate && cls.kind !== 'tombstone' && metadata === raw.metadata,
         bytes: raw.data.length + metadata.length + event.type.length + EVENT_OVERHEAD_BYTES,
       },

@@ -2,6 +2,8 @@
  * The resolved, validated options of one link, as produced by src/config from the user's file (defaults
  * applied). LinkerService trusts them; user-facing validation and messages live in src/config.
  */
+import type { MetadataRule } from './metadata-match.js';
+
 export type ConflictPolicy = 'metadata' | 'stream' | 'halt';
 export type Ordering = 'stream' | 'global';
 
@@ -18,6 +20,14 @@ export interface LinkFilterOptions {
   includeEventTypeRegex: string | undefined;
   /** Never copy events whose type matches this regex. */
   excludeEventTypeRegex: string | undefined;
+  /** Copy only events whose JSON-object metadata matches one of these. Empty = no condition. */
+  includeMetadata: readonly MetadataRule[];
+  /** Never copy events whose JSON-object metadata matches one of these. */
+  excludeMetadata: readonly MetadataRule[];
+  /** Copy only events written on the origin itself (no `$origin` annotation). @defaultValue false */
+  localOnly: boolean;
+  /** Copy only events first written on one of these nodes (first `$origin` entry, or the origin). Empty = any. */
+  fromNodes: readonly string[];
 }
 
 export interface LinkBatchOptions {

@@ -1,6 +1,9 @@
 import {
+  BACKWARDS,
+  END,
   StreamDeletedError,
   StreamNotFoundError,
+  type AllStreamRecordedEvent,
   type AllStreamResolvedEvent,
   type EventStoreDBClient,
   type Position,
@@ -155,7 +158,7 @@ export class LinkerService {
       this.metrics.state(state);
       this.log.info({ state }, `link ${state}`);
     });
-    this.filter = compileFilter(this.options.filter, this.options.replicateTombstones);
+    this.filter = compileFilter(this.options.filter, this.options.replicateTombstones, this.options.origin);
     this.eventRouter = new EventRouter(this.options, this.filter);
     this.tuner = new BatchTuner(this.options.batch);
     const writeOptions = this.destination.credentials ? { credentials: this.destination.credentials } : {};
@@ -216,6 +219,9 @@ export class LinkerService {
         this.metrics.conflict(this.options.conflicts);
       },
       originTombstoned: (stream) => this.originTombstoned(stream),
+      ...(this.filter.selectsEvents
+        ? { streamCreated: (first: WorkItem, signal: AbortSignal) => this.copyStreamMetadata(first, signal) }
+        : {}),
     });
     this.lanes = new LaneRouter({
       concurrency: this.options.ordering === 'global' ? 1 : this.options.lanes,
@@ -515,6 +521,42 @@ export class LinkerService {
       if (err instanceof StreamNotFoundError) return false;
       throw err;
     }
+  }
+
+  /**
+   * A destination stream was just created for selected events of a filtered stream: its `$$` metadata was
+   * skipped while the stream did not exist, so the origin's current metadata is copied now, unless it was
+   * written after this event (the subscription brings it, and it follows the now existing stream).
+   */
+  private async copyStreamMetadata(first: WorkItem, signal: AbortSignal): Promise<void> {
+    const metastream = `$$${first.originStream}`;
+    const readLatest = async (): Promise<AllStreamRecordedEvent | undefined> => {
+      let latest: AllStreamRecordedEvent | undefined;
+      try {
+        for await (const resolved of this.origin.client.readStream(metastream, {
+          direction: BACKWARDS,
+          fromRevision: END,
+          maxCount: 1,
+        })) {
+          latest = resolved.event as AllStreamRecordedEvent | undefined;
+        }
+      } catch (err) {
+        if (err instanceof StreamNotFoundError || err instanceof StreamDeletedError) return undefined;
+        throw err;
+      }
+      return latest;
+    };
+    const latest = await withRetry(readLatest, this.retryHooks(), signal);
+    if (!latest) return;
+    if (latest.position && comparePositions(latest.position, first.position) > 0) return;
+    const decision = this.eventRouter.route(latest, latest.position ?? first.position);
+    if (!decision.copy) return;
+    const item = { ...decision.item, followsStream: false };
+    const result = await this.writer.write([item], signal);
+    this.log.debug(
+      { stream: item.destStream, written: result.written.length, skipped: result.skipped.length },
+      'copied the stream metadata of a newly created filtered stream',
+    );
   }
 
   // ---- checkpoints ----

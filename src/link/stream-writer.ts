@@ -56,6 +56,11 @@ export interface StreamWriterDeps {
   onConflict(item: WorkItem): void;
   /** Whether the origin stream (of an event or of a metastream's stream) is tombstoned. */
   originTombstoned(originStream: string): Promise<boolean>;
+  /**
+   * Called once this writer created a destination stream for selected events (`followsStream` links): the
+   * origin stream's metadata, skipped while the destination stream did not exist, is copied now.
+   */
+  streamCreated?(first: WorkItem, signal: AbortSignal): Promise<void>;
 }
 
 /** How many recent destination events are searched for our ids when the numbering is unknown. */
@@ -105,6 +110,11 @@ export class StreamWriter {
         head = first;
         rounds = 0;
       }
+      if (first.followsStream && !(await this.destinationStreamExists(first, signal))) {
+        result.skipped.push(first);
+        rest = rest.slice(1);
+        continue;
+      }
       if (first.kind === 'tombstone') {
         await this.tombstone(first, signal, backoff);
         result.written.push(first);
@@ -148,6 +158,7 @@ export class StreamWriter {
         onAppended?.(ms, rest.length);
         result.written.push(...rest);
         if (backoff.attempts > 0) this.deps.onRecovered();
+        if (expected === NO_STREAM && first.eventKind === 'event') await this.deps.streamCreated?.(first, signal);
         return result;
       } catch (err) {
         if (signal.aborted) throw signal.reason;
@@ -269,6 +280,9 @@ export class StreamWriter {
     while (matched < slot.length && matched < rest.length && slot[matched]!.id === rest[matched]!.id) matched++;
     if (matched > 0) {
       result.skipped.push(...rest.slice(0, matched));
+      // A replay of the stream's first events: the metadata copy that followed their first write may have
+      // been cut short by a crash (it is idempotent).
+      if (expected === NO_STREAM && first.eventKind === 'event') await this.deps.streamCreated?.(first, signal);
       return rest.slice(matched);
     }
     const occupant = slot[0]?.revision === slotStart ? slot[0] : undefined;
@@ -313,6 +327,21 @@ export class StreamWriter {
       result,
     );
     return rest.slice(1);
+  }
+
+  /** The user stream a `$$` event or tombstone belongs to holds events (or metadata, or is tombstoned). */
+  private async destinationStreamExists(item: WorkItem, signal: AbortSignal): Promise<boolean> {
+    const stream = item.eventKind === 'metadata' ? item.destStream.slice(2) : item.destStream;
+    for (const name of [stream, `$$${stream}`]) {
+      try {
+        const tail = await this.readRetrying(() => this.deps.reader.tail(name, 1), signal);
+        if (tail.length > 0) return true;
+      } catch (err) {
+        if (errorKind(err) === 'stream-deleted') return true;
+        throw err;
+      }
+    }
+    return false;
   }
 
   private async idsInDestination(stream: string, signal: AbortSignal): Promise<Set<string>> {

@@ -28,6 +28,11 @@ export interface WorkItem {
    * prevention cannot see where it came from, so the writer checks the destination for its id first.
    */
   unmarked: boolean;
+  /**
+   * A `$$` metadata event or tombstone of a link whose filters pick single events: written only when the
+   * destination stream already exists (see `CompiledFilter.selectsEvents`).
+   */
+  followsStream: boolean;
   /** Approximate append size: data + metadata + type + per-event framing. */
   bytes: number;
 }

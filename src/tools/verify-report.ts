@@ -5,6 +5,8 @@ export interface VerifyRun {
   origin: string;
   destination: string;
   streamPrefix: string;
+  /** Only the origin events a link's event filters select were compared (revisions not compared). */
+  eventSelection?: boolean;
   durationMs: number;
   result: CompareResult;
 }
@@ -17,6 +19,9 @@ export function formatVerifyText(run: VerifyRun): string {
     `destination: ${run.destination}${run.streamPrefix ? ` (streams prefixed with ${JSON.stringify(run.streamPrefix)})` : ''}`,
     `compared ${plural(result.streamsCompared, 'stream')} and ${plural(result.eventsCompared, 'event')} in ${(run.durationMs / 1000).toFixed(1)} s`,
   ];
+  if (run.eventSelection === true) {
+    lines.push("events:      the origin's selected events only (event filters applied, revisions not compared)");
+  }
   if (result.equal) {
     lines.push('EQUAL: every compared stream matches');
     return lines.join('\n');
@@ -43,6 +48,7 @@ export function verifyJson(run: VerifyRun): object {
     origin: run.origin,
     destination: run.destination,
     streamPrefix: run.streamPrefix,
+    eventSelection: run.eventSelection === true,
     streamsCompared: result.streamsCompared,
     eventsCompared: result.eventsCompared,
     durationMs: Math.round(run.durationMs),

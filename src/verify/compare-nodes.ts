@@ -1,7 +1,7 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { installRawBytes } from '../client/raw-bytes.js';
 import { LinkerError } from '../shared/errors.js';
-import { compareStream, type StreamComparison } from './compare-stream.js';
+import { compareStream, expectedAbsent, type StreamComparison } from './compare-stream.js';
 import type { CompareOptions, CompareResult, Difference } from './compare-types.js';
 import { listUserStreams } from './list-streams.js';
 import { StreamSelection } from './stream-selection.js';
@@ -47,7 +47,13 @@ export async function compareNodes(
   // One failed read ends the whole comparison: the other workers stop instead of reading on unobserved.
   const failed = new AbortController();
   const workSignal = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
-  const ctx = { origin, destination, ignoreAnnotations: options.ignoreAnnotations ?? true, signal: workSignal };
+  const ctx = {
+    origin,
+    destination,
+    ignoreAnnotations: options.ignoreAnnotations ?? true,
+    selectOriginEvent: options.selectOriginEvent,
+    signal: workSignal,
+  };
 
   // Workers take streams in name order; results are stored by index so the report order is stable.
   const worker = async (): Promise<void> => {
@@ -57,7 +63,7 @@ export async function compareNodes(
         const index = next++;
         const result = await compareOne(ctx, selection, plan[index]!);
         results[index] = result;
-        differencesFound += result.differences.length;
+        differencesFound += result?.differences.length ?? 0;
       }
     } catch (err) {
       failed.abort(err);
@@ -113,9 +119,10 @@ async function compareOne(
   ctx: Parameters<typeof compareStream>[0],
   selection: StreamSelection,
   stream: PlannedStream,
-): Promise<StreamComparison> {
+): Promise<StreamComparison | undefined> {
   const destinationName = selection.destinationNameOf(stream.origin);
   if (!stream.inDestination) {
+    if (await expectedAbsent(ctx, stream.origin)) return undefined;
     return {
       eventsCompared: 0,
       differences: [

@@ -1,4 +1,4 @@
-import type { EventStoreDBClient } from '@eventstore/db-client';
+import type { EventStoreDBClient, RecordedEvent } from '@eventstore/db-client';
 import type { Difference } from './compare-types.js';
 import { compareEvents, describeByteDifference, describeObjectDifference } from './event-comparison.js';
 import { SOFT_DELETE_TB, StreamCursor, readStreamMetadata, type StreamMetadataView } from './stream-cursor.js';
@@ -7,6 +7,8 @@ export interface StreamComparisonContext {
   origin: EventStoreDBClient;
   destination: EventStoreDBClient;
   ignoreAnnotations: boolean;
+  /** Origin events outside a link's selection are read past (see `CompareOptions.selectOriginEvent`). */
+  selectOriginEvent: ((event: RecordedEvent) => boolean) | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -20,6 +22,21 @@ type DeletedState = 'tombstoned' | 'soft-deleted' | 'no-events' | 'events';
 const NO_KEYS: ReadonlySet<string> = new Set();
 
 /**
+ * With an event selection, an origin stream missing from the destination is expected when none of its
+ * readable events is selected (the link never created it); without one, or otherwise, it is a difference.
+ */
+export async function expectedAbsent(ctx: StreamComparisonContext, originName: string): Promise<boolean> {
+  if (ctx.selectOriginEvent === undefined) return false;
+  const origin = new StreamCursor(ctx.origin, 'origin', originName, ctx.selectOriginEvent);
+  try {
+    await origin.open();
+    return !origin.hasEvents;
+  } finally {
+    await origin.close();
+  }
+}
+
+/**
  * Compares one stream present on both sides: deleted state first (a deleted stream has nothing else to
  * compare), then its metadata, then its events in lockstep, stopping at the first event difference.
  */
@@ -29,7 +46,7 @@ export async function compareStream(
   destinationName: string,
 ): Promise<StreamComparison> {
   const differences: Difference[] = [];
-  const origin = new StreamCursor(ctx.origin, 'origin', originName);
+  const origin = new StreamCursor(ctx.origin, 'origin', originName, ctx.selectOriginEvent);
   const destination = new StreamCursor(ctx.destination, 'destination', destinationName);
   try {
     const [originMeta, destinationMeta] = await Promise.all([
@@ -40,6 +57,15 @@ export async function compareStream(
     ]);
     const originState = deletedState(origin, originMeta);
     const destinationState = deletedState(destination, destinationMeta);
+    if (ctx.selectOriginEvent !== undefined && originState === 'no-events') {
+      // The link creates a destination stream only for selected events: this one is an orphan.
+      differences.push({
+        stream: originName,
+        kind: 'only-in-destination',
+        detail: `no readable origin event of ${JSON.stringify(originName)} is selected, but the destination has stream ${JSON.stringify(destinationName)}`,
+      });
+      return { differences, eventsCompared: 0 };
+    }
     if (originState !== destinationState) {
       differences.push({
         stream: originName,
@@ -142,7 +168,7 @@ async function compareEventSequences(
       return compared;
     }
     compared++;
-    const mismatch = compareEvents(o, d, ctx.ignoreAnnotations);
+    const mismatch = compareEvents(o, d, ctx.ignoreAnnotations, ctx.selectOriginEvent === undefined);
     if (mismatch) {
       differences.push({ stream, kind: mismatch.kind, revision: o.revision, detail: mismatch.detail });
       return compared;

@@ -1,3 +1,5 @@
+import type { RecordedEvent } from '@eventstore/db-client';
+
 /** Options of `compareNodes`. Stream filters apply to ORIGIN stream names (destination names minus `streamPrefix`). */
 export interface CompareOptions {
   /** Compare only streams whose name starts with one of these. Empty = every user stream. */
@@ -15,6 +17,13 @@ export interface CompareOptions {
    * `$eventNumber` and the conflict keys). When false, metadata must match byte for byte. @defaultValue true
    */
   ignoreAnnotations?: boolean;
+  /**
+   * Compare only the origin events this returns true for (a link's event filters: type, metadata, where the
+   * event was written; see `linkEventSelector`). The destination then holds the selected events in order with
+   * the gaps closed up, so revisions are not compared, and an origin stream none of whose readable events is
+   * selected is expected to be absent from the destination.
+   */
+  selectOriginEvent?: (event: RecordedEvent) => boolean;
   /** Streams compared at the same time. @defaultValue 8 */
   concurrency?: number;
   /** Stop after this many differences. @defaultValue 20 */

@@ -27,10 +27,12 @@ export class StreamCursor {
   private finished = false;
   state: CursorState = 'open';
 
+  /** `select`: events it returns false for are read past, as if the stream did not hold them. */
   constructor(
     private readonly client: EventStoreDBClient,
     private readonly side: Side,
     readonly stream: string,
+    private readonly select?: (event: RecordedEvent) => boolean,
   ) {}
 
   /** Reads the first event (if any) so the state is known. */
@@ -72,7 +74,8 @@ export class StreamCursor {
           this.finished = true;
           return undefined;
         }
-        if (result.value.event) return result.value.event;
+        const event = result.value.event;
+        if (event && (this.select === undefined || this.select(event))) return event;
       }
     } catch (err) {
       this.finished = true;

@@ -148,12 +148,23 @@ export function checkPlacement(
  */
 export async function lastReplicablePosition(client: EventStoreDBClient): Promise<Position | undefined> {
   installRawBytes();
-  for await (const resolved of client.readAll({ fromPosition: END, direction: BACKWARDS })) {
-    const e = resolved.event;
-    if (!e?.position) continue;
-    if (!e.streamId.startsWith('$') || e.streamId.startsWith('$$')) return e.position;
+  // Pages read to their end: leaving a read early keeps the v6 client's dispose() waiting forever.
+  const PAGE = 64;
+  let from: Position | typeof END = END;
+  for (;;) {
+    let found: Position | undefined;
+    let oldest: Position | undefined;
+    let count = 0;
+    for await (const resolved of client.readAll({ fromPosition: from, direction: BACKWARDS, maxCount: PAGE })) {
+      count++;
+      const e = resolved.event;
+      if (!e?.position) continue;
+      oldest = e.position;
+      if (found === undefined && (!e.streamId.startsWith('$') || e.streamId.startsWith('$$'))) found = e.position;
+    }
+    if (found !== undefined || count < PAGE || oldest === undefined) return found;
+    from = oldest;
   }
-  return undefined;
 }
 
 /** Events in a node's `$all` that are not the daemon's bookkeeping (user events, `$$` metadata, conflict records). */

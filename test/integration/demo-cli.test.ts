@@ -46,7 +46,28 @@ describe('esdb-linker demo', () => {
     const copied = /dc1-to-reporting +\S+ +copied +(\d+)/g;
     const counts = [...result.stdout.matchAll(copied)].map((m) => Number(m[1]));
     assert.ok(counts.at(-1)! > 0, 'the fan-in link copied events');
-    assert.match(result.stdout, /verify dc1 vs reporting \(dc1\.\*\): equal/);
+    // The fan-in takes only what each DC wrote itself: each side's selection equals its prefix in reporting.
+    assert.match(result.stdout, /verify dc1 vs reporting \(dc1\.\*, events written on dc1\): equal/);
+    assert.match(result.stdout, /verify dc2 vs reporting \(dc2\.\*, events written on dc2\): equal/);
+    assert.match(result.stdout, /verify dc1 vs dc2 \(except cart-\*\): equal/);
+    assert.match(
+      result.stdout,
+      /esdb-linker verify --origin "\S+" --destination "\S+" --stream-prefix dc1\. --local-only/,
+    );
+
+    // Each event exactly once: as many events in reporting as the traffic wrote, split by the DC that wrote them.
+    const written = [...result.stdout.matchAll(/written: dc1 (\d+), dc2 (\d+)/g)].at(-1);
+    assert.ok(written, 'the traffic counts are printed');
+    const [dc1Written, dc2Written] = [Number(written[1]), Number(written[2])];
+    const once =
+      /reporting: each event exactly once: (\d+) events = (\d+) written \(dc1\.\* (\d+), dc2\.\* (\d+)\)/.exec(
+        result.stdout,
+      );
+    assert.ok(once, `no exactly-once line in:\n${result.stdout}`);
+    assert.equal(Number(once[1]), dc1Written + dc2Written);
+    assert.equal(Number(once[3]), dc1Written);
+    assert.equal(Number(once[4]), dc2Written);
+    assert.doesNotMatch(result.stdout, /NOT each event once|difference\(s\)|could not/);
   });
 
   test('SIGINT stops traffic, drains and exits 0', async () => {

@@ -26,6 +26,12 @@ const expected: Record<string, string[]> = {
     'central-to-us: central -> us []',
   ],
   'catch-up.yaml': ['migration: old -> new []'],
+  'reporting-beneath-active-active.yaml': [
+    'dc1-to-dc2: dc1 -> dc2 []',
+    'dc2-to-dc1: dc2 -> dc1 []',
+    'dc1-into-reporting: dc1 -> reporting [dc1.]',
+    'dc2-into-reporting: dc2 -> reporting [dc2.]',
+  ],
   'minimal.json': ['dc1-to-dc2: dc1 -> dc2 []'],
 };
 
@@ -55,6 +61,22 @@ test('examples carry the options their comments promise', async () => {
 
   const chain = await load('chain.yaml');
   assert.ok(chain.links.every((l) => l.batch.maxEvents === 1000));
+
+  const reporting = await load('reporting-beneath-active-active.yaml');
+  const intoReporting = reporting.links.filter((l) => l.destination === 'reporting');
+  assert.equal(intoReporting.length, 2);
+  for (const l of intoReporting) {
+    assert.equal(l.filter.localOnly, true);
+    assert.deepEqual(l.filter.includeMetadata, [
+      { key: 'tenant', value: 'acme' },
+      { key: 'region', prefix: 'eu-' },
+    ]);
+    assert.deepEqual(l.filter.excludeMetadata, [
+      { key: 'source', prefix: 'load-test' },
+      { key: 'user', regex: '^bot-[0-9]+$' },
+    ]);
+  }
+  assert.ok(reporting.links.filter((l) => l.destination !== 'reporting').every((l) => !l.filter.localOnly));
 
   const fanIn = await load('fan-in.yaml');
   assert.ok(fanIn.links.every((l) => l.filter.includeStreamPrefixes.join() === 'order-,payment-'));

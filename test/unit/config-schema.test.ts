@@ -41,6 +41,7 @@ function walkSpec(spec: FieldSpec, path: string, leaves: Map<string, Leaf>, requ
       leaves.set(path, clean({ type: 'boolean', default: spec.default }));
       return;
     case 'string-list':
+    case 'metadata-rules':
       leaves.set(path, clean({ type: 'array', default: spec.default }));
       return;
   }
@@ -52,6 +53,8 @@ function resolveRef(node: Json): Json {
   const name = ref.replace('#/$defs/', '');
   const target = resolveRef(((schema.$defs as Json)[name] ?? assert.fail(`dangling ${ref}`)) as Json);
   const { $ref: _ref, ...rest } = node;
+  // A referenced list (metadata conditions) has no properties to merge.
+  if (target.properties === undefined && rest.properties === undefined) return { ...target, ...rest };
   return {
     ...target,
     ...rest,
@@ -82,7 +85,8 @@ function walkSchema(raw: Json, path: string, leaves: Map<string, Leaf>, required
   const items = node.items as Json | undefined;
   if (node.type === 'array' && items !== undefined) {
     const resolvedItems = resolveRef(items);
-    if (Array.isArray(resolvedItems.oneOf)) {
+    const tagged = (v: Json) => ((resolveRef(v).properties as Json | undefined)?.type as Json | undefined)?.const;
+    if (Array.isArray(resolvedItems.oneOf) && (resolvedItems.oneOf as Json[]).every((v) => tagged(v) !== undefined)) {
       for (const variant of resolvedItems.oneOf as Json[]) {
         const v = resolveRef(variant);
         const tag = ((v.properties as Json).type as Json).const as string;

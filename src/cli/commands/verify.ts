@@ -13,6 +13,10 @@ import {
 } from '../../tools/tool-exit-codes.js';
 import { formatVerifyText, verifyJson } from '../../tools/verify-report.js';
 import { compareNodes } from '../../verify/compare-nodes.js';
+import { eventSelector, linkCompareOptions } from '../../verify/link-selection.js';
+import { NO_FILTER } from '../../link/event-filter.js';
+import type { LinkFilterOptions } from '../../link/link-options.js';
+import { parseMetadataRuleText, type MetadataRule } from '../../link/metadata-match.js';
 import type { CompareOptions } from '../../verify/compare-types.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { CommandContext } from '../command-context.js';
@@ -27,6 +31,9 @@ interface VerifyFlags {
   includeRegex?: string;
   excludeRegex?: string;
   streamPrefix?: string;
+  includeMetadata?: string[];
+  excludeMetadata?: string[];
+  localOnly?: boolean;
   concurrency?: number;
   maxDifferences?: number;
   strictMetadata?: boolean;
@@ -53,14 +60,23 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext): vo
     .option('--include-regex <regex>', 'compare only streams matching this regex')
     .option('--exclude-regex <regex>', 'skip streams matching this regex')
     .option('--stream-prefix <prefix>', 'the destination holds origin stream S as <prefix>S (fan-in links)')
+    .option(
+      '--include-metadata <key:value>',
+      'compare only origin events whose metadata has key = value (value* = prefix; repeatable, any matches)',
+      collectRepeated,
+    )
+    .option('--exclude-metadata <key:value>', 'skip origin events whose metadata matches (repeatable)', collectRepeated)
+    .option('--local-only', 'compare only origin events written on the origin itself (no $origin annotation)')
     .option('--concurrency <n>', 'streams compared at the same time (default 8)', positiveIntegerOption)
     .option('--max-differences <n>', 'stop after this many differences (default 20)', positiveIntegerOption)
     .option('--strict-metadata', 'compare event metadata byte for byte, replication annotations included')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      "\nStream filters apply to origin stream names. With --config/--link, the link's filters and stream prefix\n" +
-        "are used; any filter flag given on the command line replaces the link's value for that filter.\n" +
+      "\nStream filters apply to origin stream names. With --config/--link, the link's filters (stream, event type,\n" +
+        'metadata, localOnly, fromNodes) and stream prefix are used; any filter flag given on the command line\n' +
+        "replaces the link's value for that filter. With event filters, the destination must hold exactly the\n" +
+        'selected origin events, in order (revisions may differ: the gaps are closed up).\n' +
         'Exit codes: 0 equal, 1 different, 2 usage error (bad flags, config or link name),\n' +
         '3 could not compare (a node is unreachable or a read failed), 130 interrupted.',
     )
@@ -101,6 +117,7 @@ async function planVerify(flags: VerifyFlags): Promise<VerifyPlan> {
     ignoreAnnotations: flags.strictMetadata !== true,
   };
   const defined = Object.fromEntries(Object.entries(cliOptions).filter(([, v]) => v !== undefined)) as CompareOptions;
+  const eventFlags = eventFilterFlags(flags);
 
   if (usingConfig) {
     if (flags.config === undefined || flags.link === undefined) {
@@ -108,24 +125,11 @@ async function planVerify(flags: VerifyFlags): Promise<VerifyPlan> {
     }
     const target = await loadLinkTarget(flags.config, flags.link);
     const { link } = target;
-    const warnings: string[] = [];
-    if (link.filter.includeEventTypeRegex !== undefined || link.filter.excludeEventTypeRegex !== undefined) {
-      warnings.push(
-        `link ${link.name} filters events by type; verify compares every event, so streams with filtered events will differ`,
-      );
-    }
     return {
       origin: nodeLabel(target.origin.name, target.origin.connectionString),
       destination: nodeLabel(target.destination.name, target.destination.connectionString),
-      options: {
-        includeStreamPrefixes: link.filter.includeStreamPrefixes,
-        excludeStreamPrefixes: link.filter.excludeStreamPrefixes,
-        includeStreamRegex: link.filter.includeStreamRegex,
-        excludeStreamRegex: link.filter.excludeStreamRegex,
-        streamPrefix: link.streamPrefix,
-        ...defined,
-      },
-      warnings,
+      options: { ...linkCompareOptions({ ...link, filter: { ...link.filter, ...eventFlags } }), ...defined },
+      warnings: [],
     };
   }
   if (flags.origin === undefined || flags.destination === undefined) {
@@ -143,9 +147,30 @@ async function planVerify(flags: VerifyFlags): Promise<VerifyPlan> {
   return {
     origin: { label: redactConnectionString(flags.origin), connectionString: flags.origin },
     destination: { label: redactConnectionString(flags.destination), connectionString: flags.destination },
-    options: defined,
+    options: { ...defined, ...selectorOption(eventSelector({ ...NO_FILTER, ...eventFlags }, '')) },
     warnings: [],
   };
+}
+
+/** The event filter flags given, as link filter keys (absent flags leave the link's value). */
+function eventFilterFlags(flags: VerifyFlags): Partial<LinkFilterOptions> {
+  const out: Partial<LinkFilterOptions> = {};
+  if (flags.includeMetadata !== undefined) out.includeMetadata = flags.includeMetadata.map(metadataFlag('include'));
+  if (flags.excludeMetadata !== undefined) out.excludeMetadata = flags.excludeMetadata.map(metadataFlag('exclude'));
+  if (flags.localOnly === true) out.localOnly = true;
+  return out;
+}
+
+function metadataFlag(which: string): (text: string) => MetadataRule {
+  return (text) => {
+    const rule = parseMetadataRuleText(text);
+    if ('error' in rule) throw new UsageError(`--${which}-metadata ${JSON.stringify(text)} ${rule.error}`);
+    return rule;
+  };
+}
+
+function selectorOption(select: CompareOptions['selectOriginEvent']): CompareOptions {
+  return select ? { selectOriginEvent: select } : {};
 }
 
 function nodeLabel(name: string, connectionString: string): { label: string; connectionString: string } {
@@ -165,6 +190,7 @@ async function runVerify(plan: VerifyPlan, json: boolean): Promise<number> {
       origin: plan.origin.label,
       destination: plan.destination.label,
       streamPrefix: plan.options.streamPrefix ?? '',
+      eventSelection: plan.options.selectOriginEvent !== undefined,
       durationMs: performance.now() - started,
       result,
     };
