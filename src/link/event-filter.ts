@@ -1,4 +1,5 @@
 import { LinkerError } from '../shared/errors.js';
+import { COORDINATION_STREAM_PREFIX } from './bookkeeping.js';
 import type { LinkFilterOptions } from './link-options.js';
 
 /**
@@ -63,6 +64,7 @@ export function compileFilter(options: LinkFilterOptions, replicateTombstones: b
     userPrefixes.length > 0 ? `^(?:\\$\\$)?(?:${userPrefixes.map(escapeRegex).join('|')})` : '^(?:[^$]|\\$\\$[^$])';
 
   function streamAllowed(base: string): boolean {
+    if (base.startsWith(COORDINATION_STREAM_PREFIX)) return false;
     if (options.includeStreamPrefixes.length > 0 && !options.includeStreamPrefixes.some((p) => base.startsWith(p)))
       return false;
     if (includeStream && !includeStream.test(base)) return false;
