@@ -10,6 +10,7 @@ import { type LinkCandidate, expandLinks } from './expand-topology.js';
 import { type Env, interpolateEnv, isPlainObject } from './interpolate-env.js';
 import { expandTemplate, mergeLinkOptions } from './link-layers.js';
 import { locatorForText } from './parse-config-source.js';
+import { resolveCluster } from './resolve-cluster.js';
 import { resolveHttp, resolveLog } from './resolve-runtime-options.js';
 import { resolveNodes } from './resolve-nodes.js';
 import type { SourceLocator } from './source-locations.js';
@@ -97,6 +98,12 @@ export function resolveParsedConfig(
   const http = resolveHttp(isPlainObject(checked.http) ? checked.http : undefined, env, baseDir, problems, warnings);
   const log = resolveLog(isPlainObject(checked.log) ? checked.log : undefined, env, problems);
   const shutdownGraceMs = typeof checked.shutdownGraceMs === 'number' ? checked.shutdownGraceMs : DEFAULT_GRACE_MS;
+  const cluster = resolveCluster(
+    isPlainObject(checked.cluster) ? checked.cluster : undefined,
+    { env, baseDir, links: built.map((b) => b.link), nodeNames },
+    problems,
+    warnings,
+  );
 
   if (problems.length > 0) throw fail();
   return deepFreeze({
@@ -105,6 +112,7 @@ export function resolveParsedConfig(
     http,
     log,
     shutdownGraceMs,
+    cluster,
     warnings: toProblems(warnings, locator),
   });
 }
