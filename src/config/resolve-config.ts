@@ -89,6 +89,9 @@ export function resolveParsedConfig(
   checkTopology(built, problems, warnings);
 
   const used = new Set(built.flatMap((b) => [b.link.origin, b.link.destination]));
+  // A node may exist only to hold cluster-mode coordination streams.
+  const clusterBlock = isPlainObject(checked.cluster) ? checked.cluster : undefined;
+  if (typeof clusterBlock?.node === 'string') used.add(clusterBlock.node);
   rawNodes.forEach((n, i) => {
     if (isPlainObject(n) && typeof n.name === 'string' && built.length > 0 && !used.has(n.name)) {
       warnings.push({ path: ['nodes', i], message: `node ${JSON.stringify(n.name)} is not used by any link` });

@@ -132,7 +132,19 @@ export class ClusterMember {
 
   /** Links this member holds a lease for. */
   heldLinks(): string[] {
+    this.enforceFences();
     return [...this.held.keys()].sort();
+  }
+
+  /**
+   * Gives up overdue leases now: after the process was paused (SIGSTOP, a VM freeze), I/O callbacks can run
+   * before the give-up timers do, and nothing may see this member as the owner meanwhile.
+   */
+  private enforceFences(): void {
+    const now = this.clock.now();
+    for (const [link, held] of [...this.held]) {
+      if (now - held.renewedAt > this.settings.giveUpAfterMs) this.lose(link, held, 'fenced');
+    }
   }
 
   coordinator(): CoordinatorHealth {
@@ -151,6 +163,7 @@ export class ClusterMember {
 
   /** The epoch of a held lease, or null. */
   epochOf(link: string): number | null {
+    this.enforceFences();
     return this.held.get(link)?.epoch ?? null;
   }
 

@@ -56,7 +56,7 @@ export async function startRedis(): Promise<TestRedis> {
         await c.close();
         return;
       } catch {
-        c.destroy();
+        if (c.isOpen) c.destroy();
         await delay(50);
       }
     }
