@@ -18,7 +18,7 @@ interface StatusLink {
 interface Status {
   ready: boolean;
   links: StatusLink[];
-  cluster: { member: string; members: { id: string; links: string[] }[] };
+  cluster: { member: string; members: { id: string; links: string[]; url: string | null; lastSeen: string }[] };
 }
 
 export interface Member {
@@ -175,6 +175,20 @@ export async function runClusterScenario(
     const counts = ids.map((id) => [...byLink.values()].filter((o) => o[0] === id).length);
     return counts.every((c) => c > 0) && Math.max(...counts) - Math.min(...counts) < 2;
   };
+  /** Every member lists every live member (with its URL and links) and every link with the same owner. */
+  const oneView = async (ids: readonly string[]): Promise<boolean> => {
+    const statuses = await Promise.all(alive().map((m) => fetchStatus(m.url)));
+    if (statuses.some((st) => st === null)) return false;
+    const truth = await ownersNow();
+    return statuses.every((st) => {
+      const s = st!;
+      const memberIds = s.cluster.members.map((m) => m.id).sort();
+      if (JSON.stringify(memberIds) !== JSON.stringify([...ids].sort())) return false;
+      if (!s.cluster.members.every((m) => typeof m.url === 'string' && typeof m.lastSeen === 'string')) return false;
+      if (s.links.length !== LINKS) return false;
+      return s.links.every((l) => l.owner === (truth.get(l.name) ?? [null])[0]);
+    });
+  };
   const linksOf = async (id: string) => [...(await ownersNow())].filter(([, o]) => o.includes(id)).map(([l]) => l);
   const ownedByOthers = async (gone: string, wanted: readonly string[]) => {
     const byLink = await ownersNow();
@@ -191,6 +205,12 @@ export async function runClusterScenario(
   const watcher = new OwnershipWatcher(alive);
   t.after(() => watcher.stop());
   await eventually(() => spread(['m1', 'm2', 'm3']), 20_000, 'six links spread 2/2/2 over three members');
+  await eventually(() => oneView(['m1', 'm2', 'm3']), 10_000, 'every member showing the whole cluster');
+  const metrics = await (await fetch(`${members[0]!.url}/metrics`)).text();
+  assert.match(metrics, /^esdb_linker_cluster_members 3$/m);
+  const owned = [...metrics.matchAll(/^esdb_linker_cluster_link_owned\{[^}]*\} (\d)$/gm)].map((m) => m[1]);
+  assert.equal(owned.length, LINKS, 'one ownership series per link of the config');
+  assert.equal(owned.filter((v) => v === '1').length, (await linksOf('m1')).length);
 
   // SIGKILL: the survivors take its links once its leases went unchanged for a TTL.
   const killed = await linksOf('m1');
