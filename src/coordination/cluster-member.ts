@@ -4,13 +4,14 @@ import { errorMessage } from '../shared/errors.js';
 import type { ClusterSettings } from './cluster-settings.js';
 import type { ClusterMessage, CoordinationStore, MemberRecord } from './coordination-store.js';
 import { isLeaseRecord, type LeaseRecord } from './lease-record.js';
+import { intentOf } from './link-intent.js';
 import { MemberTracker, type LiveMember } from './member-tracker.js';
 import type { MonotonicClock } from './monotonic-clock.js';
 import { assignLinks } from './rendezvous.js';
 import { withDeadline } from './with-deadline.js';
 
 /** Why a member stops running a link. */
-export type StopReason = 'rebalance' | 'lost' | 'fenced' | 'shutdown' | 'removed';
+export type StopReason = 'rebalance' | 'lost' | 'fenced' | 'shutdown' | 'removed' | 'paused';
 
 /** What the member drives: the daemon starts and stops links as leases come and go. */
 export interface LinkRunner {
@@ -91,6 +92,8 @@ export class ClusterMember {
   private readonly tracker: MemberTracker;
   private readonly held = new Map<string, Held>();
   private readonly observed = new Map<string, Observation>();
+  /** Held links kept stopped by a pause intent (the lease stays, so nobody else runs them). */
+  private readonly paused = new Set<string>();
   private links: string[];
   private seq = 0;
   private health: CoordinatorHealth = { reachable: false, lastError: 'not contacted yet' };
@@ -161,6 +164,11 @@ export class ClusterMember {
     return this.lastMembers;
   }
 
+  /** Held links stopped by a pause intent. */
+  pausedLinks(): string[] {
+    return [...this.paused].filter((l) => this.held.has(l)).sort();
+  }
+
   /** The epoch of a held lease, or null. */
   epochOf(link: string): number | null {
     this.enforceFences();
@@ -227,7 +235,7 @@ export class ClusterMember {
 
   private onMessage(message: ClusterMessage): void {
     if (message.from === this.id) return;
-    if (message.type === 'released' && message.link !== undefined && this.links.includes(message.link)) {
+    if (message.link !== undefined && this.links.includes(message.link)) {
       this.poke();
     }
   }
@@ -254,7 +262,14 @@ export class ClusterMember {
         // A link between start and stop has no status; the next heartbeat carries it.
       }
     }
-    return { id: this.id, seq: this.seq, url: this.url(), links: this.heldLinks(), linkStatus };
+    return {
+      id: this.id,
+      seq: this.seq,
+      url: this.url(),
+      links: this.heldLinks(),
+      linkStatus,
+      paused: this.pausedLinks(),
+    };
   }
 
   private async tick(): Promise<void> {
@@ -274,7 +289,50 @@ export class ClusterMember {
       return;
     }
     if (this.stateValue !== 'running') return;
+    await this.applyIntents();
     await this.balance();
+  }
+
+  /** Pauses or resumes held links as their intents say (a pause survives failover: it lives on the coordinator). */
+  private async applyIntents(): Promise<void> {
+    await Promise.all(
+      [...this.held].map(async ([link, held]) => {
+        if (held.stopping) return;
+        let paused: boolean;
+        try {
+          paused = await this.intendedPaused(link);
+        } catch (err) {
+          this.unreachable(err);
+          return;
+        }
+        if (this.held.get(link) !== held || held.stopping) return;
+        if (paused && !this.paused.has(link)) {
+          this.paused.add(link);
+          this.logger.info({ link }, `pausing link ${link} (an operator asked; the lease stays here)`);
+          await this.stopQuietly(link, 'paused');
+        } else if (!paused && this.paused.has(link)) {
+          this.paused.delete(link);
+          this.logger.info({ link }, `resuming link ${link}`);
+          await this.startQuietly(link, held.epoch);
+        }
+      }),
+    );
+  }
+
+  private async intendedPaused(link: string): Promise<boolean> {
+    const rec = await withDeadline(this.clock, this.settings.renewIntervalMs, `reading the intent of ${link}`, () =>
+      this.store.getIntent(link),
+    );
+    return intentOf(rec?.value).paused;
+  }
+
+  private async startQuietly(link: string, epoch: number): Promise<void> {
+    try {
+      await this.runner.start(link, epoch);
+    } catch (err) {
+      this.logger.error({ link, err: errorMessage(err) }, `link ${link} did not start; releasing its lease`);
+      this.track(this.handOver(link, 'removed'));
+    }
   }
 
   private reachable(): void {
@@ -366,6 +424,7 @@ export class ClusterMember {
   private async acquire(link: string, o: Observation): Promise<void> {
     const sentAt = this.clock.now();
     try {
+      const paused = await this.intendedPaused(link);
       const epoch = await withDeadline(this.clock, this.settings.renewIntervalMs, `epoch of ${link}`, () =>
         this.store.nextEpoch(link),
       );
@@ -400,12 +459,12 @@ export class ClusterMember {
         { link, epoch, previousHolder: previous },
         `took the lease of ${link} (epoch ${epoch}${previous ? `, from ${previous}` : ''}); starting it`,
       );
-      try {
-        await this.runner.start(link, epoch);
-      } catch (err) {
-        this.logger.error({ link, err: errorMessage(err) }, `link ${link} did not start; releasing its lease`);
-        this.track(this.handOver(link, 'removed'));
+      if (paused) {
+        this.paused.add(link);
+        this.logger.info({ link }, `link ${link} is paused (an operator asked): holding it without running it`);
+        return;
       }
+      await this.startQuietly(link, epoch);
     } catch (err) {
       this.unreachable(err);
     }
@@ -468,6 +527,7 @@ export class ClusterMember {
     held.fence?.abort();
     this.held.delete(link);
     this.observed.delete(link);
+    this.paused.delete(link);
     if (reason === 'lost') this.logger.warn({ link }, `lost the lease of ${link} to another member; stopping it`);
     else
       this.logger.warn(
@@ -498,6 +558,7 @@ export class ClusterMember {
     held.fence?.abort();
     this.held.delete(link);
     this.observed.delete(link);
+    this.paused.delete(link);
     await this.releaseRecord(link, held.version);
   }
 

@@ -47,23 +47,30 @@ export function clusterStatus(
   coordination: { engine: string; location: string; clusterName: string },
 ): { cluster: ClusterView; links: ClusterLinkStatus[] } {
   const live = member.liveMembers();
-  const owners = new Map<string, { id: string; status: unknown }>();
+  const owners = new Map<string, { id: string; status: unknown; paused: boolean }>();
   for (const m of live) {
     if (m.record.id === member.id) continue;
-    for (const link of m.record.links) owners.set(link, { id: m.record.id, status: m.record.linkStatus[link] });
+    for (const link of m.record.links) {
+      const paused = (m.record.paused ?? []).includes(link);
+      owners.set(link, { id: m.record.id, status: m.record.linkStatus[link], paused });
+    }
   }
   const held = new Set(member.heldLinks());
+  const paused = new Set(member.pausedLinks());
   const links = configLinks.map((options): ClusterLinkStatus => {
     if (held.has(options.name)) {
-      const s = local(options.name) ?? unowned(options);
-      return { ...s, owner: member.id, epoch: member.epochOf(options.name) };
+      const isPaused = paused.has(options.name);
+      const s = (isPaused ? undefined : local(options.name)) ?? unowned(options);
+      const state = isPaused ? ('stopped' as const) : s.state;
+      return { ...s, state, owner: member.id, epoch: member.epochOf(options.name), paused: isPaused };
     }
     const remote = owners.get(options.name);
     if (remote) {
-      const s = looksLikeStatus(remote.status, options.name) ? remote.status : unowned(options);
-      return { ...s, owner: remote.id, epoch: null };
+      const s = !remote.paused && looksLikeStatus(remote.status, options.name) ? remote.status : unowned(options);
+      const state = remote.paused ? ('stopped' as const) : s.state;
+      return { ...s, state, owner: remote.id, epoch: null, paused: remote.paused };
     }
-    return { ...unowned(options), owner: null, epoch: null };
+    return { ...unowned(options), owner: null, epoch: null, paused: false };
   });
   const self = {
     id: member.id,

@@ -20,6 +20,8 @@ export interface MemberRecord {
   links: string[];
   /** The latest status of each held link (its owner's figures, shown by every member). */
   linkStatus: Record<string, unknown>;
+  /** Held links this member keeps stopped because of a pause intent. */
+  paused?: string[];
   /** True in the last record of a member that left cleanly. */
   left?: boolean;
 }
@@ -28,13 +30,9 @@ export interface MemberRecord {
 export interface ClusterMessage {
   /** The sending member; a member ignores its own messages. */
   from: string;
-  /** `released`: a link became free; `request`/`reply`: routed control. */
-  type: 'released' | 'request' | 'reply';
+  /** `released`: a link became free; `intent`: a link's intent changed (pause, resume). */
+  type: 'released' | 'intent';
   link?: string;
-  /** The member the message is for (requests and replies). */
-  to?: string;
-  requestId?: string;
-  payload?: unknown;
 }
 
 export type CoordinationEngine = 'memory' | 'kurrentdb' | 'redis';

@@ -26,6 +26,8 @@ export function assessReadiness(status: DaemonStatus): Readiness {
   for (const link of status.links) {
     // In cluster mode a member answers for the links it owns; the others are their owners' business.
     if (member !== undefined && link.owner !== member) continue;
+    // A link an operator paused is stopped on purpose.
+    if (link.paused === true) continue;
     const reasons: string[] = [];
     if (link.state !== 'running') reasons.push(`state is ${link.state}`);
     if (link.stalled) reasons.push('stalled: no progress while work is pending');

@@ -21,6 +21,8 @@ export type ClusterLinkStatus = LinkStatus & {
   owner?: string | null;
   /** The lease epoch the owner holds it under. */
   epoch?: number | null;
+  /** Stopped by `esdb-linker link pause` (its owner keeps the lease, so nobody else runs it). */
+  paused?: boolean;
 };
 
 export interface ClusterMemberView {
