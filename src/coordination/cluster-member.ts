@@ -101,9 +101,12 @@ export class ClusterMember {
   private readonly abort = new AbortController();
   private wake: AbortController = new AbortController();
   private loopDone: Promise<void> | undefined;
+  private renewDone: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly url: () => string | null;
   private readonly transitions = new Set<Promise<void>>();
+  /** Starts and stops of one link run one after the other (a resume right after a pause waits for its stop). */
+  private readonly chains = new Map<string, Promise<void>>();
 
   constructor(options: ClusterMemberOptions) {
     this.settings = options.settings;
@@ -131,6 +134,7 @@ export class ClusterMember {
     this.stateValue = 'running';
     this.unsubscribe = this.store.subscribe(this.id, (m) => this.onMessage(m));
     this.loopDone = this.loop(this.abort.signal);
+    this.renewDone = this.renewLoop(this.abort.signal);
   }
 
   /** Links this member holds a lease for. */
@@ -196,6 +200,16 @@ export class ClusterMember {
     return ok && this.held.get(link) === held ? { epoch: held.epoch } : null;
   }
 
+  /**
+   * A link stopped because it could not confirm its lease (a conflict record was due while the coordinator
+   * hiccuped): release the lease so the link starts again from its checkpoint, here or elsewhere.
+   */
+  restartLink(link: string): void {
+    if (!this.held.has(link)) return;
+    this.logger.info({ link }, `link ${link} stopped without a confirmed lease; releasing it to start it again`);
+    this.track(this.handOver(link, 'lost'));
+  }
+
   /** Drains, checkpoints and releases every held link, then leaves; the successors start at once. */
   async stop(): Promise<void> {
     if (this.stateValue === 'idle') {
@@ -213,6 +227,7 @@ export class ClusterMember {
     this.abort.abort();
     this.wake.abort();
     await this.loopDone;
+    await this.renewDone;
     this.unsubscribe?.();
     try {
       await withDeadline(this.clock, this.settings.renewIntervalMs, 'leaving', () =>
@@ -253,6 +268,21 @@ export class ClusterMember {
     }
   }
 
+  /**
+   * Renewals run on their own loop, so a slow balancing round (many links, a slow coordinator) never
+   * delays them past the give-up time.
+   */
+  private async renewLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await Promise.all([...this.held].map(([link, held]) => this.renew(link, held)));
+      try {
+        await this.clock.sleep(this.settings.renewIntervalMs, signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
   private memberRecord(): MemberRecord {
     const linkStatus: Record<string, unknown> = {};
     for (const link of this.held.keys()) {
@@ -274,7 +304,6 @@ export class ClusterMember {
 
   private async tick(): Promise<void> {
     const deadline = this.settings.renewIntervalMs;
-    await Promise.all([...this.held].map(([link, held]) => this.renew(link, held)));
     try {
       this.seq++;
       await withDeadline(this.clock, deadline, 'heartbeat', () =>
@@ -306,14 +335,15 @@ export class ClusterMember {
           return;
         }
         if (this.held.get(link) !== held || held.stopping) return;
+        // Not awaited: a drain may take the whole grace period, and this round must go on.
         if (paused && !this.paused.has(link)) {
           this.paused.add(link);
           this.logger.info({ link }, `pausing link ${link} (an operator asked; the lease stays here)`);
-          await this.stopQuietly(link, 'paused');
+          this.track(this.stopQuietly(link, 'paused'));
         } else if (!paused && this.paused.has(link)) {
           this.paused.delete(link);
           this.logger.info({ link }, `resuming link ${link}`);
-          await this.startQuietly(link, held.epoch);
+          this.track(this.startQuietly(link, held.epoch));
         }
       }),
     );
@@ -326,13 +356,17 @@ export class ClusterMember {
     return intentOf(rec?.value).paused;
   }
 
-  private async startQuietly(link: string, epoch: number): Promise<void> {
-    try {
-      await this.runner.start(link, epoch);
-    } catch (err) {
-      this.logger.error({ link, err: errorMessage(err) }, `link ${link} did not start; releasing its lease`);
-      this.track(this.handOver(link, 'removed'));
-    }
+  private startQuietly(link: string, epoch: number): Promise<void> {
+    return this.serial(link, async () => {
+      // The lease may have gone while an earlier stop ran.
+      if (this.held.get(link)?.epoch !== epoch || this.paused.has(link)) return;
+      try {
+        await this.runner.start(link, epoch);
+      } catch (err) {
+        this.logger.error({ link, err: errorMessage(err) }, `link ${link} did not start; releasing its lease`);
+        this.track(this.handOver(link, 'removed'));
+      }
+    });
   }
 
   private reachable(): void {
@@ -537,12 +571,23 @@ export class ClusterMember {
     this.track(this.stopQuietly(link, reason));
   }
 
-  private async stopQuietly(link: string, reason: StopReason): Promise<void> {
-    try {
-      await this.runner.stop(link, reason);
-    } catch (err) {
-      this.logger.error({ link, err: errorMessage(err) }, `stopping link ${link} failed`);
-    }
+  private serial(link: string, step: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(link) ?? Promise.resolve()).then(step);
+    this.chains.set(link, next);
+    void next.finally(() => {
+      if (this.chains.get(link) === next) this.chains.delete(link);
+    });
+    return next;
+  }
+
+  private stopQuietly(link: string, reason: StopReason): Promise<void> {
+    return this.serial(link, async () => {
+      try {
+        await this.runner.stop(link, reason);
+      } catch (err) {
+        this.logger.error({ link, err: errorMessage(err) }, `stopping link ${link} failed`);
+      }
+    });
   }
 
   /** Stops the link (draining), then releases its lease, renewing meanwhile, and wakes the successors. */

@@ -379,6 +379,12 @@ export class Daemon {
     const fromStatus = status?.lastError ?? null;
     const code = isLinkerError(err) ? err.code : (fromStatus?.code ?? fallbackCode);
     const message = redactText(err !== undefined ? errorMessage(err) : (fromStatus?.message ?? 'the link failed'));
+    if (this.cluster && code === 'ESDBL_CLUSTER_LEASE_LOST') {
+      // Not a failure of the link: its lease could not be confirmed. It starts again from its checkpoint.
+      link.logger.warn({ code }, message);
+      this.cluster.member.restartLink(link.options.name);
+      return;
+    }
     link.failure = { link: link.options.name, code, message };
     this.recentErrors.add({ link: link.options.name, code, message, at: new Date(this.clock.now()).toISOString() });
     link.logger.error(

@@ -261,11 +261,18 @@ export async function runClusterScenario(
 
   writing.abort();
   await writers.done;
-  await eventually(
-    async () => (await compareStreams(source, destination, writers.streams)).length === 0,
-    20_000,
-    'exact replicas of every written stream',
-  );
+  try {
+    await eventually(
+      async () => (await compareStreams(source, destination, writers.streams)).length === 0,
+      20_000,
+      'exact replicas of every written stream',
+    );
+  } catch (err) {
+    // Say which links were behind, and where they ran, to tell a stuck link from a lost event.
+    const views = await Promise.all(alive().map((m) => fetchStatus(m.url)));
+    const diff = await compareStreams(source, destination, writers.streams);
+    throw new Error(`${String(err)}\ndifferences: ${diff.join('; ')}\nstatus: ${JSON.stringify(views)}`);
+  }
   assert.deepEqual(await compareStreams(source, destination, writers.streams), []);
   await watcher.stop();
   assert.deepEqual(watcher.violations, [], 'at most one owner per link at any observation');

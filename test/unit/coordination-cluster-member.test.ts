@@ -243,4 +243,17 @@ describe('ClusterMember on a fake clock', () => {
     h.cut.add('b');
     assert.equal(await b.confirmLease('only'), null, 'unconfirmed while the coordinator is unreachable');
   });
+
+  it('restartLink releases a link whose lease could not be confirmed, and it starts again', async () => {
+    const h = harness(['only']);
+    const a = h.add('a');
+    await h.advance(2 * RENEW);
+    assert.equal(h.world.ownerOf('only'), 'a');
+    const epoch = a.epochOf('only');
+    a.restartLink('only');
+    await h.advance(2 * RENEW);
+    assert.ok(h.world.stops.some((s) => s.member === 'a' && s.link === 'only' && s.reason === 'lost'));
+    assert.equal(h.world.ownerOf('only'), 'a', 'taken again');
+    assert.ok((a.epochOf('only') ?? 0) > (epoch ?? 0), 'under a new epoch');
+  });
 });
