@@ -239,7 +239,8 @@ export async function runClusterScenario(
   paused.proc.child.kill('SIGSTOP');
   await eventually(() => ownedByOthers('m3', pausedLinks), 20_000, "m3's links on m4 while m3 is paused");
   const pauseMoveMs = Date.now() - t0;
-  await delay(TIMINGS.leaseTtlMs);
+  // The links moved only once their leases sat unchanged for a TTL: m3 has been stopped past it.
+  assert.ok(pauseMoveMs >= TIMINGS.leaseTtlMs, `m3 paused ${pauseMoveMs} ms, past the TTL`);
   paused.proc.child.kill('SIGCONT');
   await paused.proc.waitForLog(
     (l) => typeof l.msg === 'string' && /could not renew the lease of|lost the lease of/.test(l.msg),

@@ -10,7 +10,7 @@ test('cluster on a KurrentDB coordinator: spread, SIGKILL failover, SIGTERM hand
       cluster: { coordination: 'kurrentdb', node: 'coord' },
       nodes: [coord],
       // The emulator answers every call with "unavailable" for a while, as a node that is down.
-      outage: async () => coord.emulator?.faults.unavailableFor(TIMINGS.giveUpAfterMs + 3_000),
+      outage: async () => coord.emulator?.faults.unavailableFor(TIMINGS.giveUpAfterMs + 2_500),
       restore: async () => coord.emulator?.faults.reset(),
     };
   });
