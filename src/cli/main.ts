@@ -3,6 +3,7 @@ import { registerCheckpointCommand } from './commands/checkpoint.js';
 import { registerConflictsCommand } from './commands/conflicts.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
+import { registerLinkCommand } from './commands/link.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerVerifyCommand } from './commands/verify.js';
@@ -14,6 +15,7 @@ const registrars: CommandRegistrar[] = [
   registerVerifyCommand,
   registerCheckpointCommand,
   registerConflictsCommand,
+  registerLinkCommand,
   registerEmulatorCommand,
   registerDemoCommand,
 ];

@@ -420,6 +420,84 @@ export const logSpec: ObjectSpec = {
   },
 };
 
+const durationMs = (min: number, max: number, def: number, description: string): IntegerSpec => ({
+  kind: 'integer',
+  min,
+  max,
+  default: def,
+  description,
+});
+
+export const clusterSpec: ObjectSpec = {
+  kind: 'object',
+  description:
+    'Cluster mode: several processes run this same config and split its links through per-link leases on a ' +
+    'coordinator. Absent = this one process runs every link.',
+  fields: {
+    coordination: {
+      kind: 'string',
+      enum: ['kurrentdb', 'redis'],
+      default: 'kurrentdb',
+      description:
+        'Where leases live: "kurrentdb" (streams in the database of `node`, expected revisions as compare-and-swap) ' +
+        'or "redis" (the server at `redis`).',
+    },
+    node: {
+      kind: 'string',
+      minLength: 1,
+      description: "kurrentdb: the node holding the coordination streams. Default: the first link's destination.",
+    },
+    redis: {
+      kind: 'string',
+      minLength: 1,
+      secret: true,
+      description:
+        'redis: the server URL (redis://[user:password@]host:port[/db], rediss:// for TLS); never logged. ' +
+        'ESDB_LINKER_CLUSTER_REDIS overrides it.',
+    },
+    redisFile: {
+      kind: 'string',
+      minLength: 1,
+      description: 'redis: file holding the server URL (trimmed), e.g. a mounted secret. Relative to the config file.',
+    },
+    name: {
+      kind: 'string',
+      minLength: 1,
+      pattern: NAME_PATTERN,
+      patternHint: NAME_HINT,
+      default: 'default',
+      description: 'Cluster name: several clusters may share one coordinator.',
+    },
+    member: {
+      kind: 'string',
+      minLength: 1,
+      pattern: NAME_PATTERN,
+      patternHint: NAME_HINT,
+      description:
+        "This process's member id, unique in the cluster. Default hostname-pid; ESDB_LINKER_MEMBER overrides.",
+    },
+    leaseTtlMs: durationMs(
+      1_000,
+      600_000,
+      15_000,
+      "A lease seen unchanged for this long (on the contender's own clock) may be taken over.",
+    ),
+    renewIntervalMs: durationMs(100, 60_000, 3_000, 'How often an owner renews its leases and heartbeats.'),
+    giveUpAfterMs: durationMs(
+      500,
+      600_000,
+      10_000,
+      'An owner that could not renew for this long stops its links. renewIntervalMs + giveUpAfterMs < leaseTtlMs.',
+    ),
+    rebalanceDelayMs: durationMs(
+      0,
+      3_600_000,
+      10_000,
+      'A member must be alive this long before links are handed over to it.',
+    ),
+  },
+};
+
 export const configSpec: ObjectSpec = {
   kind: 'object',
   description: 'esdb-linker configuration.',
@@ -435,6 +513,7 @@ export const configSpec: ObjectSpec = {
     },
     http: httpSpec,
     log: logSpec,
+    cluster: clusterSpec,
     shutdownGraceMs: {
       kind: 'integer',
       min: 0,

@@ -1,3 +1,4 @@
+import type { ClusterSettings } from '../coordination/cluster-settings.js';
 import type { NodeOptions, ResolvedLinkOptions } from '../link/link-options.js';
 
 /** One problem found in a config: the key path (`links[1].conflicts`) and what is wrong, naming the bad value. */
@@ -27,6 +28,8 @@ export interface ResolvedConfig {
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
   /** How long SIGTERM waits for in-flight appends and checkpoints before forcing. @defaultValue 10_000 */
   shutdownGraceMs: number;
+  /** null = no cluster: this process runs every link. */
+  cluster: ClusterSettings | null;
   /** Non-fatal findings (for example fan-in links that could write the same destination stream). */
   warnings: readonly ConfigProblem[];
 }

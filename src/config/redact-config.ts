@@ -6,6 +6,13 @@ export function redactConfig(config: ResolvedConfig): unknown {
   return {
     ...config,
     nodes: config.nodes.map((n) => ({ ...n, connectionString: redactConnectionString(n.connectionString) })),
+    cluster:
+      config.cluster === null
+        ? null
+        : {
+            ...config.cluster,
+            redisUrl: config.cluster.redisUrl === null ? null : redactConnectionString(config.cluster.redisUrl),
+          },
     http: config.http === null ? null : { ...config.http, token: config.http.token === undefined ? undefined : '***' },
   };
 }

@@ -11,6 +11,7 @@ import { type Env, interpolateEnv, isPlainObject } from './interpolate-env.js';
 import { checkWhereWritten } from './filter-checks.js';
 import { expandTemplate, mergeLinkOptions } from './link-layers.js';
 import { locatorForText } from './parse-config-source.js';
+import { resolveCluster } from './resolve-cluster.js';
 import { resolveHttp, resolveLog } from './resolve-runtime-options.js';
 import { resolveNodes } from './resolve-nodes.js';
 import type { SourceLocator } from './source-locations.js';
@@ -89,6 +90,9 @@ export function resolveParsedConfig(
   checkTopology(built, problems, warnings);
 
   const used = new Set(built.flatMap((b) => [b.link.origin, b.link.destination]));
+  // A node may exist only to hold cluster-mode coordination streams.
+  const clusterBlock = isPlainObject(checked.cluster) ? checked.cluster : undefined;
+  if (typeof clusterBlock?.node === 'string') used.add(clusterBlock.node);
   rawNodes.forEach((n, i) => {
     if (isPlainObject(n) && typeof n.name === 'string' && built.length > 0 && !used.has(n.name)) {
       warnings.push({ path: ['nodes', i], message: `node ${JSON.stringify(n.name)} is not used by any link` });
@@ -98,6 +102,12 @@ export function resolveParsedConfig(
   const http = resolveHttp(isPlainObject(checked.http) ? checked.http : undefined, env, baseDir, problems, warnings);
   const log = resolveLog(isPlainObject(checked.log) ? checked.log : undefined, env, problems);
   const shutdownGraceMs = typeof checked.shutdownGraceMs === 'number' ? checked.shutdownGraceMs : DEFAULT_GRACE_MS;
+  const cluster = resolveCluster(
+    isPlainObject(checked.cluster) ? checked.cluster : undefined,
+    { env, baseDir, links: built.map((b) => b.link), nodeNames },
+    problems,
+    warnings,
+  );
 
   if (problems.length > 0) throw fail();
   return deepFreeze({
@@ -106,6 +116,7 @@ export function resolveParsedConfig(
     http,
     log,
     shutdownGraceMs,
+    cluster,
     warnings: toProblems(warnings, locator),
   });
 }

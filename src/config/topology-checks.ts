@@ -18,32 +18,70 @@ const where = (b: BuiltLink): string => formatPath(b.candidate.sourcePath);
  * for fan-in links whose origins could write the same destination stream.
  */
 export function checkTopology(built: readonly BuiltLink[], problems: RawProblem[], warnings: RawProblem[]): void {
-  const duplicates = checkDuplicates(built, problems);
+  const duplicates = checkDuplicates(built, problems, warnings);
   checkNames(built, duplicates, problems);
   checkCycles(built, problems);
   warnFanIn(built, warnings);
 }
 
-function checkDuplicates(built: readonly BuiltLink[], problems: RawProblem[]): Set<BuiltLink> {
-  const seen = new Map<string, BuiltLink>();
+function checkDuplicates(built: readonly BuiltLink[], problems: RawProblem[], warnings: RawProblem[]): Set<BuiltLink> {
+  const seen = new Map<string, BuiltLink[]>();
   const dups = new Set<BuiltLink>();
   for (const b of built) {
     const key = JSON.stringify([b.link.origin, b.link.destination, b.link.streamPrefix]);
-    const first = seen.get(key);
-    if (first === undefined) {
-      seen.set(key, b);
-      continue;
-    }
-    dups.add(b);
+    const earlier = seen.get(key) ?? [];
+    seen.set(key, [...earlier, b]);
     const prefix = b.link.streamPrefix === '' ? '' : ` and streamPrefix ${JSON.stringify(b.link.streamPrefix)}`;
-    problems.push({
-      path: b.candidate.sourcePath,
-      message:
-        `the link ${arrow(b.link)}${prefix} is defined twice (also by ${where(first)}); ` +
-        'remove one, or give them different streamPrefix values',
-    });
+    for (const first of earlier) {
+      // Several links on one pair split its streams (e.g. over cluster members) when their filters are disjoint.
+      const overlap = streamOverlap(first.link.filter, b.link.filter);
+      if (overlap === 'disjoint') continue;
+      if (overlap === 'same') {
+        dups.add(b);
+        problems.push({
+          path: b.candidate.sourcePath,
+          message:
+            `the link ${arrow(b.link)}${prefix} is defined twice (also by ${where(first)}); ` +
+            'remove one, give them different streamPrefix values, or disjoint stream filters ' +
+            '(filter.includeStreamPrefixes / excludeStreamPrefixes)',
+        });
+        break;
+      }
+      warnings.push({
+        path: b.candidate.sourcePath,
+        message:
+          `the links ${arrow(b.link)} (${where(first)} and ${where(b)}) may copy the same streams: their stream ` +
+          'filters use regular expressions or overlapping prefixes; make them disjoint with ' +
+          'filter.includeStreamPrefixes / excludeStreamPrefixes',
+      });
+    }
   }
   return dups;
+}
+
+type StreamFilter = ResolvedLinkOptions['filter'];
+
+/**
+ * Whether two links' stream filters can select the same stream: `disjoint` only when provable from prefixes,
+ * `same` when the stream filters are identical, `maybe` otherwise (regexes are not compared).
+ */
+export function streamOverlap(a: StreamFilter, b: StreamFilter): 'disjoint' | 'same' | 'maybe' {
+  if (disjointIncludes(a.includeStreamPrefixes, b.includeStreamPrefixes)) return 'disjoint';
+  if (excludedBy(a, b) || excludedBy(b, a)) return 'disjoint';
+  const streamKeys = (f: StreamFilter) =>
+    JSON.stringify([
+      [...f.includeStreamPrefixes].sort(),
+      f.includeStreamRegex ?? null,
+      [...f.excludeStreamPrefixes].sort(),
+      f.excludeStreamRegex ?? null,
+    ]);
+  return streamKeys(a) === streamKeys(b) ? 'same' : 'maybe';
+}
+
+/** Every stream `a` includes starts with a prefix `b` excludes. */
+function excludedBy(a: StreamFilter, b: StreamFilter): boolean {
+  if (a.includeStreamPrefixes.length === 0 || b.excludeStreamPrefixes.length === 0) return false;
+  return a.includeStreamPrefixes.every((p) => b.excludeStreamPrefixes.some((q) => p.startsWith(q)));
 }
 
 function checkNames(built: readonly BuiltLink[], duplicates: ReadonlySet<BuiltLink>, problems: RawProblem[]): void {

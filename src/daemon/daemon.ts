@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client';
 import { installRawBytes } from '../client/raw-bytes.js';
 import { connectionUser } from '../config/connection-string.js';
 import type { ResolvedConfig } from '../config/config-types.js';
+import type { StopReason } from '../coordination/cluster-member.js';
+import { ClusterRuntime } from '../coordination/cluster-runtime.js';
 import type { LinkMetrics } from '../link/link-metrics.js';
 import type { ResolvedLinkOptions } from '../link/link-options.js';
 import type { LinkStatus } from '../link/link-status.js';
@@ -48,6 +50,8 @@ export interface LinkFactoryInput {
   logger: Logger;
   metrics: LinkMetrics;
   clock: Clock;
+  /** Cluster mode: the lease guard before a conflict record. */
+  beforeConflictRecord?: () => Promise<{ epoch: number } | null>;
 }
 
 export type LinkFactory = (input: LinkFactoryInput) => ManagedLink;
@@ -124,6 +128,8 @@ export class Daemon {
   private startPromise: Promise<void> | undefined;
   private stopPromise: Promise<StopReport> | undefined;
   private monitorDone: Promise<void> | undefined;
+  /** Cluster mode: runs only the links this process holds leases for (see src/coordination). */
+  private cluster: ClusterRuntime | undefined;
 
   constructor(options: DaemonOptions) {
     this.config = options.config;
@@ -202,7 +208,8 @@ export class Daemon {
     for (const node of clients.describe())
       this.logger.info({ node: node.name, connectionString: node.connectionString }, 'node configured');
 
-    this.links = this.config.links.map((options) => this.createLink(options, clients));
+    // In cluster mode links start as their leases are taken (startClusterLink).
+    this.links = this.config.cluster ? [] : this.config.links.map((options) => this.createLink(options, clients));
 
     if (this.config.http) {
       try {
@@ -233,6 +240,40 @@ export class Daemon {
     }
     this.monitorDone = this.monitor(this.monitorAbort.signal);
     this.setState('running');
+    if (this.config.cluster) {
+      this.cluster = new ClusterRuntime({
+        settings: this.config.cluster,
+        links: this.config.links,
+        runner: {
+          start: (name) => this.startClusterLink(name),
+          stop: (name, reason) => this.stopClusterLink(name, reason),
+          status: (name) => this.linkStatus(name),
+        },
+        logger: this.logger,
+        nodeClient: (name) => clients.get(name),
+        url: () => this.http?.url ?? null,
+        now: () => this.clock.now(),
+      });
+      this.cluster.start();
+    }
+  }
+
+  private async startClusterLink(name: string): Promise<void> {
+    if (this.stateValue !== 'running' || this.links.some((l) => l.options.name === name)) return;
+    const link = this.createLink(this.linkOptions(name), this.ensureClients(), this.cluster?.guard(name));
+    this.links.push(link);
+    link.started = this.startLink(link);
+    this.watchDone(link);
+  }
+
+  /** Drains and checkpoints when handing over; stops at once when the lease is lost. */
+  private async stopClusterLink(name: string, reason: StopReason): Promise<void> {
+    const link = this.links.find((l) => l.options.name === name);
+    if (!link) return;
+    const graceMs = reason === 'lost' || reason === 'fenced' ? 0 : this.config.shutdownGraceMs;
+    link.logger.info({ reason }, `stopping link ${name} (${reason})`);
+    await this.stopLink(link, graceMs);
+    this.links = this.links.filter((l) => l !== link);
   }
 
   private ensureClients(): NodeClients {
@@ -250,7 +291,11 @@ export class Daemon {
     return this.config.nodes.find((n) => n.name === name)?.connectionString;
   }
 
-  private createLink(options: ResolvedLinkOptions, clients: NodeClients): LinkEntry {
+  private createLink(
+    options: ResolvedLinkOptions,
+    clients: NodeClients,
+    beforeConflictRecord?: () => Promise<{ epoch: number } | null>,
+  ): LinkEntry {
     const logger = this.logger.child({ link: options.name });
     const service = this.linkFactory({
       options,
@@ -268,6 +313,7 @@ export class Daemon {
       logger: this.logger,
       metrics: this.metrics.forLink({ link: options.name, origin: options.origin, destination: options.destination }),
       clock: this.clock,
+      ...(beforeConflictRecord ? { beforeConflictRecord } : {}),
     });
     return { options, service, logger, started: Promise.resolve(false), failure: null, retryNoted: false };
   }
@@ -344,6 +390,12 @@ export class Daemon {
     const fromStatus = status?.lastError ?? null;
     const code = isLinkerError(err) ? err.code : (fromStatus?.code ?? fallbackCode);
     const message = redactText(err !== undefined ? errorMessage(err) : (fromStatus?.message ?? 'the link failed'));
+    if (this.cluster && code === 'ESDBL_CLUSTER_LEASE_LOST') {
+      // Not a failure of the link: its lease could not be confirmed. It starts again from its checkpoint.
+      link.logger.warn({ code }, message);
+      this.cluster.member.restartLink(link.options.name);
+      return;
+    }
     link.failure = { link: link.options.name, code, message };
     this.recentErrors.add({ link: link.options.name, code, message, at: new Date(this.clock.now()).toISOString() });
     link.logger.error(
@@ -393,19 +445,21 @@ export class Daemon {
       const s = this.safeStatus(link);
       if (s) links.push(link.failure && s.state !== 'failed' ? { ...s, state: 'failed' } : s);
     }
-    const ready =
-      this.stateValue === 'running' &&
-      links.length === this.links.length &&
-      links.length > 0 &&
-      links.every((l) => l.state === 'running' && !l.stalled);
-    return {
+    const localReady = links.every((l) => l.state === 'running' && !l.stalled);
+    const base = {
       version: this.version,
       startedAt: this.startedAt.toISOString(),
-      ready,
       nodes: this.clients?.describe() ?? [],
-      links,
       recentErrors: this.recentErrors.list(),
     };
+    if (this.cluster) {
+      // A member holding no link is ready (the others run them); one cut off from the coordinator is not.
+      const view = this.cluster.status((name) => links.find((l) => l.name === name));
+      const ready = this.stateValue === 'running' && localReady && this.cluster.readiness().ready;
+      return { ...base, ready, links: view.links, cluster: view.cluster };
+    }
+    const ready = this.stateValue === 'running' && links.length === this.links.length && links.length > 0 && localReady;
+    return { ...base, ready, links };
   }
 
   /** Drains and closes everything; safe to call many times and before `start()` finished. */
@@ -430,6 +484,8 @@ export class Daemon {
     );
     const drainTimedOut: string[] = [];
     let cleanupFailures = 0;
+    // Cluster mode: every held link drains and checkpoints, then its lease is released for a successor.
+    await this.cluster?.stop();
     await Promise.all(
       this.links.map(async (link) => {
         const outcome = await this.stopLink(link, graceMs);

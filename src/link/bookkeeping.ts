@@ -7,6 +7,12 @@ export const CHECKPOINT_EVENT_TYPE = '$linker-checkpoint';
 export const CONFLICT_EVENT_TYPE_PREFIX = ''; // conflict events keep the origin event's type
 export const LEASE_EVENT_TYPE = '$linker-lease';
 
+/**
+ * Cluster mode keeps its lease, member and intent records in streams with this prefix. They cannot start
+ * with `$` (reserved for admins), so links skip them by name instead.
+ */
+export const COORDINATION_STREAM_PREFIX = 'esdb-linker-cluster-';
+
 /** One checkpoint stream per link, named after the link so fan-in links never share one. */
 export function checkpointStreamName(linkName: string): string {
   return `$linker-checkpoint-${linkName}`;

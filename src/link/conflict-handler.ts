@@ -34,6 +34,11 @@ export interface ConflictHandlerDeps {
   now: () => number;
   /** Wraps one destination call in the link's retry loop (transient errors). */
   retrying<T>(op: () => Promise<T>): Promise<T>;
+  /**
+   * Cluster mode: confirms this process still owns the link just before a conflict record is written, and
+   * gives the lease epoch the record carries; null = the lease is gone, so another owner records it.
+   */
+  beforeConflictRecord?: () => Promise<{ epoch: number } | null>;
 }
 
 /** How many recent events are searched for an earlier copy of a conflict record (replay after a crash). */
@@ -135,7 +140,16 @@ export class ConflictHandler {
         throw tagAccessAttempt(err, { side: 'destination', action: 'read', stream: this.conflictStream });
       });
     if (tail.some((e) => e.id === id)) return 'already-recorded';
+    const lease = this.deps.beforeConflictRecord ? await this.deps.beforeConflictRecord() : undefined;
+    if (lease === null) {
+      // Throwing (not skipping) keeps the checkpoint before this event, so the next owner records it once.
+      throw new LinkerError(
+        'ESDBL_CLUSTER_LEASE_LOST',
+        `the lease of link ${this.deps.linkName} is gone; the conflict record of ${item.originStream}@${item.revision} is left to its next owner`,
+      );
+    }
     const extra: Record<string, string> = {
+      ...(lease ? { $leaseEpoch: String(lease.epoch) } : {}),
       ...details,
       $originalEventId: item.id,
       $destinationStreamId: item.destStream,

@@ -1,5 +1,6 @@
 import { LinkerError } from '../shared/errors.js';
 import { firstWriter, type ParsedMetadata } from './annotations.js';
+import { COORDINATION_STREAM_PREFIX } from './bookkeeping.js';
 import type { LinkFilterOptions } from './link-options.js';
 import { compileMetadataRules } from './metadata-match.js';
 
@@ -101,6 +102,7 @@ export function compileFilter(
     userPrefixes.length > 0 ? `^(?:\\$\\$)?(?:${userPrefixes.map(escapeRegex).join('|')})` : '^(?:[^$]|\\$\\$[^$])';
 
   function streamAllowed(base: string): boolean {
+    if (base.startsWith(COORDINATION_STREAM_PREFIX)) return false;
     if (options.includeStreamPrefixes.length > 0 && !options.includeStreamPrefixes.some((p) => base.startsWith(p)))
       return false;
     if (includeStream && !includeStream.test(base)) return false;

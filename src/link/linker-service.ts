@@ -65,6 +65,8 @@ export interface LinkerServiceOptions {
   logger: Logger;
   metrics?: LinkMetrics;
   clock?: Clock;
+  /** Cluster mode: the lease guard before a conflict record (see ConflictHandlerDeps). */
+  beforeConflictRecord?: () => Promise<{ epoch: number } | null>;
 }
 
 interface Waiter {
@@ -197,6 +199,7 @@ export class LinkerService {
       logger: this.log,
       now: () => this.clock.now(),
       retrying: (op) => withRetry(op, this.retryHooks(), this.work.signal),
+      ...(opts.beforeConflictRecord ? { beforeConflictRecord: opts.beforeConflictRecord } : {}),
     });
     this.writer = new StreamWriter({
       client: this.destination.client,

@@ -63,7 +63,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return cached;
   };
   const eachLink = (fn: (link: LinkStatus, labels: LinkLabels) => void): void => {
-    for (const link of snapshot()?.links ?? []) {
+    const status = snapshot();
+    const member = status?.cluster?.member;
+    for (const link of status?.links ?? []) {
+      // In cluster mode each member exports the links it owns, so sums over members count each link once.
+      if (member !== undefined && link.owner !== member) continue;
       fn(link, { link: link.name, origin: link.origin, destination: link.destination });
     }
   };
@@ -208,6 +212,30 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     collect() {
       const status = snapshot();
       if (status) this.set(status.ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}cluster_members`,
+    help: 'Cluster mode: live members this member sees, itself included.',
+    registers,
+    collect() {
+      const cluster = snapshot()?.cluster;
+      if (cluster) this.set(cluster.members.length);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}cluster_link_owned`,
+    help: 'Cluster mode: 1 for each link of the config this member holds the lease of, 0 for the others.',
+    labelNames: LINK_LABELS,
+    registers,
+    collect() {
+      const status = snapshot();
+      if (!status?.cluster) return;
+      this.reset();
+      for (const link of status.links) {
+        const labels = { link: link.name, origin: link.origin, destination: link.destination };
+        this.set(labels, link.owner === status.cluster.member ? 1 : 0);
+      }
     },
   });
   new Gauge({

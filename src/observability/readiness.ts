@@ -22,7 +22,12 @@ export interface Readiness {
  */
 export function assessReadiness(status: DaemonStatus): Readiness {
   const notReady: NotReadyLink[] = [];
+  const member = status.cluster?.member;
   for (const link of status.links) {
+    // In cluster mode a member answers for the links it owns; the others are their owners' business.
+    if (member !== undefined && link.owner !== member) continue;
+    // A link an operator paused is stopped on purpose.
+    if (link.paused === true) continue;
     const reasons: string[] = [];
     if (link.state !== 'running') reasons.push(`state is ${link.state}`);
     if (link.stalled) reasons.push('stalled: no progress while work is pending');
@@ -33,7 +38,10 @@ export function assessReadiness(status: DaemonStatus): Readiness {
   }
   const ready = status.ready && notReady.length === 0;
   const result: Readiness = { ready, notReady };
-  if (!ready && notReady.length === 0) {
+  const coordinator = status.cluster?.coordinator;
+  if (!ready && coordinator && !coordinator.reachable) {
+    result.reason = `the coordinator (${coordinator.location}) is unreachable: ${coordinator.lastError ?? 'no answer'}; held links stop after the give-up time`;
+  } else if (!ready && notReady.length === 0) {
     result.reason = status.links.length === 0 ? 'no link is running' : 'the daemon reports not ready';
   }
   return result;

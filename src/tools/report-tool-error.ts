@@ -4,7 +4,12 @@ import { redactText } from '../shared/redact.js';
 import { UNKNOWN_LINK } from './link-target.js';
 import { TOOL_EXIT_FAILED, TOOL_EXIT_USAGE } from './tool-exit-codes.js';
 
-const USAGE_CODES = new Set([UNKNOWN_LINK, 'ESDBL_VERIFY_BAD_OPTION', 'ESDBL_TOOLS_BAD_POSITION']);
+const USAGE_CODES = new Set([
+  UNKNOWN_LINK,
+  'ESDBL_VERIFY_BAD_OPTION',
+  'ESDBL_TOOLS_BAD_POSITION',
+  'ESDBL_CLUSTER_NOT_CONFIGURED',
+]);
 
 /**
  * Prints a tool's failure to stderr (one line per config problem, credentials redacted, no stack) and

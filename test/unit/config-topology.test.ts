@@ -147,7 +147,7 @@ test('duplicate links (same origin, destination and prefix) are rejected across 
     topology: [{ type: 'active-active', nodes: ['a', 'b'] }],
   });
   assert.deepEqual(out, [
-    'topology[0]: the link a -> b is defined twice (also by links[0]); remove one, or give them different streamPrefix values',
+    'topology[0]: the link a -> b is defined twice (also by links[0]); remove one, give them different streamPrefix values, or disjoint stream filters (filter.includeStreamPrefixes / excludeStreamPrefixes)',
   ]);
   const prefixed = problems({
     nodes,
@@ -157,7 +157,7 @@ test('duplicate links (same origin, destination and prefix) are rejected across 
     ],
   });
   assert.deepEqual(prefixed, [
-    'links[1]: the link a -> b and streamPrefix "a." is defined twice (also by links[0]); remove one, or give them different streamPrefix values',
+    'links[1]: the link a -> b and streamPrefix "a." is defined twice (also by links[0]); remove one, give them different streamPrefix values, or disjoint stream filters (filter.includeStreamPrefixes / excludeStreamPrefixes)',
   ]);
   // A different prefix makes a different link.
   const ok = resolveConfig(
@@ -286,5 +286,51 @@ test('distinct prefixes or disjoint include filters silence the fan-in warning',
   assert.deepEqual(
     overlapping.warnings.filter((w) => w.message.includes('same streams')).map((w) => w.path),
     ['links[1]'],
+  );
+});
+
+test('links on one pair split its streams when their stream filters are disjoint; a warning when they may overlap', () => {
+  const split = resolveConfig({
+    nodes,
+    links: [
+      { name: 'orders', origin: 'a', destination: 'b', filter: { includeStreamPrefixes: ['orders-'] } },
+      { name: 'users', origin: 'a', destination: 'b', filter: { includeStreamPrefixes: ['users-', 'accounts-'] } },
+      {
+        name: 'rest',
+        origin: 'a',
+        destination: 'b',
+        filter: { excludeStreamPrefixes: ['orders-', 'users-', 'accounts-'] },
+      },
+    ],
+  });
+  assert.deepEqual(
+    split.links.map((l) => l.name),
+    ['orders', 'users', 'rest'],
+  );
+  assert.deepEqual(
+    split.warnings.filter((w) => !w.message.includes('not used by any link')),
+    [],
+  );
+  const maybe = resolveConfig({
+    nodes,
+    links: [
+      { name: 'one', origin: 'a', destination: 'b', filter: { includeStreamRegex: '^o' } },
+      { name: 'two', origin: 'a', destination: 'b', filter: { includeStreamPrefixes: ['orders-'] } },
+    ],
+  });
+  assert.match(
+    maybe.warnings.map((w) => `${w.path}: ${w.message}`).join('\n'),
+    /links\[1\]: the links a -> b .* may copy the same streams/,
+  );
+  // Nested prefixes overlap: orders- holds every orders-eu- stream.
+  assert.deepEqual(
+    problems({
+      nodes,
+      links: [
+        { name: 'one', origin: 'a', destination: 'b', filter: { includeStreamPrefixes: ['orders-'] } },
+        { name: 'two', origin: 'a', destination: 'b', filter: { includeStreamPrefixes: ['orders-'] } },
+      ],
+    }).length,
+    1,
   );
 });

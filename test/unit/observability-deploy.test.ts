@@ -119,7 +119,7 @@ test('alert rules are well formed and cover lag, stalled/failed, conflicts and n
 });
 
 test('the compose and Kubernetes configs pass the real config loader, secrets read from the mounted files', async (t) => {
-  const compose = parse(readFileSync('deploy/docker-compose.yml', 'utf8')) as {
+  const compose = parse(readFileSync('deploy/docker-compose.yml', 'utf8'), { merge: true }) as {
     services: Record<string, { command?: string[]; volumes?: string[] }>;
   };
   const linker = compose.services['esdb-linker'];
@@ -135,6 +135,12 @@ test('the compose and Kubernetes configs pass the real config loader, secrets re
   for (const node of composeConfig.nodes) {
     assert.ok(compose.services[`kurrentdb-${node.name}`], `compose runs a database for ${node.name}`);
   }
+  // Cluster mode: two members with distinct ids run the same config.
+  assert.equal(composeConfig.cluster?.coordination, 'kurrentdb');
+  const members = Object.values(compose.services).filter((svc) => svc.command?.includes('run'));
+  assert.equal(members.length, 2, 'compose runs two linker members');
+  const ids = members.map((svc) => (svc as { environment?: Record<string, string> }).environment?.ESDB_LINKER_MEMBER);
+  assert.equal(new Set(ids).size, 2, `distinct member ids: ${ids.join(', ')}`);
 
   // The ConfigMap's config reads its secrets from the Secret mounted at /etc/esdb-linker/secrets.
   const dir = mkdtempSync(join(tmpdir(), 'esdb-linker-k8s-'));
@@ -156,4 +162,8 @@ test('the compose and Kubernetes configs pass the real config loader, secrets re
   assert.equal(k8sConfig.http?.token, secret.stringData['http-token']);
   assert.equal(k8sConfig.http?.port, 8113);
   assert.equal(k8sConfig.links.length, 2);
+  // Three replicas share the links through the KurrentDB coordinator on a node of the config.
+  assert.equal((deployment.spec as unknown as { replicas: number }).replicas, 3);
+  assert.equal(k8sConfig.cluster?.coordination, 'kurrentdb');
+  assert.ok(k8sConfig.nodes.some((n) => n.name === k8sConfig.cluster?.node));
 });

@@ -71,6 +71,13 @@ async function runCommand(flags: RunFlags): Promise<number> {
     return EXIT_ERROR;
   }
 
+  if (flags.untilCaughtUp && config.cluster) {
+    // A member runs only the links it holds; "caught up" is a whole-cluster question it cannot answer alone.
+    process.stderr.write(
+      'esdb-linker run: --until-caught-up cannot be combined with a cluster section (a member runs only the links it holds)\n',
+    );
+    return 2;
+  }
   const logger = createLogger({ level: config.log.level, format: config.log.format });
   for (const w of config.warnings) logger.warn({ path: w.path }, `config: ${w.path}: ${w.message}`);
   const daemon = new Daemon({ config, logger, clock: systemClock, version: packageVersion() });
