@@ -11,6 +11,8 @@ const EMPTY = Buffer.alloc(0);
 export class PayloadArena {
   private readonly chunks: Buffer[] = [];
   private current: Buffer | undefined;
+  /** Index of `current` in `chunks` (own chunks of large payloads go after it, so it is not always the last). */
+  private currentIndex = 0;
   private used = 0;
   /** Where the last `write` put its bytes (fields, so a write allocates nothing). */
   lastChunk = 0;
@@ -24,20 +26,20 @@ export class PayloadArena {
     if (size > OWN_CHUNK_ABOVE) {
       target = Buffer.allocUnsafeSlow(size);
       offset = 0;
-      this.chunks.push(target);
+      this.lastChunk = this.chunks.push(target) - 1;
     } else {
       if (this.current === undefined || this.used + size > CHUNK_BYTES) {
         this.current = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-        this.chunks.push(this.current);
+        this.currentIndex = this.chunks.push(this.current) - 1;
         this.used = 0;
       }
       target = this.current;
       offset = this.used;
       this.used += size;
+      this.lastChunk = this.currentIndex;
     }
     target.set(a, offset);
     target.set(b, offset + a.length);
-    this.lastChunk = this.chunks.length - 1;
     this.lastOffset = offset;
   }
 
