@@ -29,6 +29,8 @@ export interface LiveResult {
   originAppendP99: number;
   /** Events the link replicated before the probe started (the catch-up). */
   caughtUpEvents: number;
+  /** The batch tuner's size at the end of the phase (a size stuck near 1 makes a live link fall behind). */
+  batchSize: number;
 }
 
 export interface LiveNode {
@@ -77,7 +79,8 @@ export async function liveLatencies(
       probe.stdout.on('data', (chunk: string) => (out += chunk));
       const code = await new Promise<number | null>((resolve) => probe.once('exit', resolve));
       if (code !== 0) throw new Error(`live probe exited with ${code}`);
-      results.push({ rate, caughtUpEvents, ...(JSON.parse(out) as Omit<LiveResult, 'rate' | 'caughtUpEvents'>) });
+      const probed = JSON.parse(out) as Omit<LiveResult, 'rate' | 'caughtUpEvents' | 'batchSize'>;
+      results.push({ rate, caughtUpEvents, batchSize: link.status().batchSize, ...probed });
     }
     return results;
   } finally {
