@@ -45,7 +45,8 @@ export function formatLive(results: LiveResult[]): string {
     .map(
       (r) =>
         `live @ ${r.rate} ev/s after a ${r.caughtUpEvents}-event catch-up: from origin ack p50 ${f(r.ackP50)} / p99 ${f(r.ackP99)} / max ${f(r.ackMax)} ms; ` +
-        `from the append call p99 ${f(r.p99)} ms; origin append alone p99 ${f(r.originAppendP99)} ms (${r.samples}/${r.sent} events; batch size ${r.batchSize})`,
+        `from the append call p99 ${f(r.p99)} ms; origin append alone p99 ${f(r.originAppendP99)} ms (${r.samples}/${r.sent} events; batch size ${r.batchSize}; ` +
+        `link event-loop delay p99 ${f(r.linkLoopDelayP99)} / max ${f(r.linkLoopDelayMax)} ms)`,
     )
     .join('\n');
 }

@@ -4,6 +4,7 @@
  * same link. Lag is measured from the origin's acknowledgement to the destination subscription's read.
  */
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { LinkerService } from '../../src/link/linker-service.js';
@@ -31,6 +32,9 @@ export interface LiveResult {
   caughtUpEvents: number;
   /** The batch tuner's size at the end of the phase (a size stuck near 1 makes a live link fall behind). */
   batchSize: number;
+  /** Event-loop delay of the link's process during the phase, ms: a stall here is the link's own. */
+  linkLoopDelayP99: number;
+  linkLoopDelayMax: number;
 }
 
 export interface LiveNode {
@@ -62,6 +66,8 @@ export async function liveLatencies(
     const caughtUpEvents = link.status().eventsReplicated;
     const results: LiveResult[] = [];
     for (const rate of options.rates) {
+      const loop = monitorEventLoopDelay({ resolution: 5 });
+      loop.enable();
       const probe = spawn(
         process.execPath,
         [
@@ -79,8 +85,19 @@ export async function liveLatencies(
       probe.stdout.on('data', (chunk: string) => (out += chunk));
       const code = await new Promise<number | null>((resolve) => probe.once('exit', resolve));
       if (code !== 0) throw new Error(`live probe exited with ${code}`);
-      const probed = JSON.parse(out) as Omit<LiveResult, 'rate' | 'caughtUpEvents' | 'batchSize'>;
-      results.push({ rate, caughtUpEvents, batchSize: link.status().batchSize, ...probed });
+      loop.disable();
+      const probed = JSON.parse(out) as Omit<
+        LiveResult,
+        'rate' | 'caughtUpEvents' | 'batchSize' | 'linkLoopDelayP99' | 'linkLoopDelayMax'
+      >;
+      results.push({
+        rate,
+        caughtUpEvents,
+        batchSize: link.status().batchSize,
+        linkLoopDelayP99: loop.percentile(99) / 1e6,
+        linkLoopDelayMax: loop.max / 1e6,
+        ...probed,
+      });
     }
     return results;
   } finally {
