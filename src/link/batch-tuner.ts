@@ -7,6 +7,12 @@ import type { LinkBatchOptions } from './link-options.js';
  * size is scaled by floor/latency (never below half); an error halves it. Only appends that were limited by
  * the size (more events were waiting) teach the tuner anything: an idle link keeps its size.
  *
+ * A shrink also needs the latency per append to be above its own floor. Per-event latency alone cannot
+ * tell a slower server from a smaller batch: every append has a fixed cost, so a smaller batch always costs
+ * more per event. Judged on that alone, one stall (a GC pause, a busy machine) after a catch-up had taught
+ * a low floor shrank the size, the smaller size read as slower still, and the size fell to `minEvents` and
+ * stayed there: a live link then wrote one event per append and fell seconds behind a steady 5,000 events/s.
+ *
  * Unlike Linker's tuner (whose resize cancels its own workers, linker-reference.md section 1) this only
  * changes a number that the lanes read before their next batch; nothing is restarted.
  */
@@ -22,6 +28,7 @@ export interface TunerDecision {
 export class BatchTuner {
   private current: number;
   private floor = Number.POSITIVE_INFINITY;
+  private appendFloor = Number.POSITIVE_INFINITY;
   private windowEvents = 0;
   private windowMs = 0;
   private windowSamples = 0;
@@ -46,15 +53,18 @@ export class BatchTuner {
     this.windowSamples++;
     if (this.windowSamples < BatchTuner.WINDOW) return undefined;
     const perEvent = this.windowMs / this.windowEvents;
+    const perAppend = this.windowMs / this.windowSamples;
     const eventsPerSecond = (this.windowEvents / this.windowMs) * 1000;
     this.windowEvents = 0;
     this.windowMs = 0;
     this.windowSamples = 0;
     // The floor decays upwards a little each window so it can follow a slower network.
     this.floor = Math.min(this.floor * 1.05, perEvent);
+    this.appendFloor = Math.min(this.appendFloor * 1.05, perAppend);
     const previous = this.current;
     let reason: TunerDecision['reason'];
-    if (perEvent <= this.floor * BatchTuner.TOLERANCE) {
+    const slower = perEvent > this.floor * BatchTuner.TOLERANCE && perAppend > this.appendFloor * BatchTuner.TOLERANCE;
+    if (!slower) {
       this.current = Math.ceil(previous + Math.sqrt(previous));
       reason = 'grow';
     } else {

@@ -8,6 +8,7 @@ import {
   type EventStoreDBClient,
   type Position,
 } from '@eventstore/db-client';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { RawAppender } from '../client/raw-appender.js';
 import { streamsRpcOf } from '../client/wire/streams-rpc.js';
@@ -150,6 +151,9 @@ export class LinkerService {
     this.log = opts.logger.child({ link: opts.options.name });
     this.metrics = opts.metrics ?? noopLinkMetrics;
     this.clock = opts.clock ?? systemClock;
+    // Every lane may wait on this signal at once (a retry sleep each while the destination is down), and
+    // the checkpoint loop and reader too: above Node's default of 10 that printed a false leak warning.
+    setMaxListeners(this.options.lanes + 16, this.work.signal);
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;

@@ -16,6 +16,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { EventStoreDBClient, NO_STREAM, START, jsonEvent, type EventData } from '@eventstore/db-client';
+import { formatLoad, measureEmulatorUnderLoad, type LoadOptions } from './emulator-load.js';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js';
 import { ownCpuMicros as clientCpuMicros, processCpuMicros } from './process-cpu.js';
 
@@ -25,6 +26,17 @@ const EVENT_BYTES = 200;
 /** Appends in flight at once: enough to keep the server busy without measuring queueing in the client. */
 const APPEND_CONCURRENCY = positiveInt('BENCH_APPEND_CONCURRENCY', 4);
 const TARGET_EVENTS_PER_SECOND = 30_000;
+/** The load phase: append latency with BENCH_STORED events in the log (0 skips it). */
+const LOAD: LoadOptions = {
+  stored: nonNegativeInt('BENCH_STORED', 1_000_000),
+  rate: positiveInt('BENCH_RATE', 1_000),
+  seconds: positiveInt('BENCH_LATENCY_SECONDS', 5),
+  eventBytes: EVENT_BYTES,
+};
+
+function nonNegativeInt(name: string, fallback: number): number {
+  return process.env[name] === '0' ? 0 : positiveInt(name, fallback);
+}
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -186,21 +198,27 @@ async function main(): Promise<void> {
     results.push(await measure('readAll', batchAppend.pid, () => readAllEvents(client, logSize)));
     results.push(await measure('subscribeToAll catch-up', batchAppend.pid, () => catchUp(client, logSize)));
 
+    // The throughput emulators are done: stop them so the load phase has the machine to itself.
+    await Promise.allSettled(clients.splice(0).map((c) => c.dispose()));
+    await Promise.allSettled(emulators.splice(0).map((e) => e.stop()));
+    const load = LOAD.stored > 0 ? await measureEmulatorUnderLoad(LOAD) : undefined;
+
     const table = formatTable(results);
     const verdicts = results.map((r) => {
       const fast = r.eventsPerSecond >= TARGET_EVENTS_PER_SECOND;
       const lean = r.serverCpuMicrosPerEvent < r.clientCpuMicrosPerEvent;
       return `${r.path}: ${fast ? 'meets' : 'MISSES'} ${TARGET_EVENTS_PER_SECOND.toLocaleString('en-US')} events/s; server CPU/event ${lean ? '<' : '>='} client CPU/event`;
     });
-    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const loadAverage = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     process.stdout.write(
-      `emulator benchmark (load average ${load}): ${EVENTS} events of ${EVENT_BYTES} bytes, batches of ${BATCH}, ${APPEND_CONCURRENCY} appends in flight, ` +
-        `${cpus().length} CPUs, node ${process.version}\n\n${table}\n\n${verdicts.join('\n')}\n`,
+      `emulator benchmark (load average ${loadAverage}): ${EVENTS} events of ${EVENT_BYTES} bytes, batches of ${BATCH}, ${APPEND_CONCURRENCY} appends in flight, ` +
+        `${cpus().length} CPUs, node ${process.version}\n\n${table}\n\n${verdicts.join('\n')}\n` +
+        (load === undefined ? '' : `\n${formatLoad(load, LOAD)}\n`),
     );
     await mkdir('test-output', { recursive: true });
     await writeFile(
       'test-output/bench-emulator.json',
-      `${JSON.stringify({ events: EVENTS, loadAverage: load, batch: BATCH, eventBytes: EVENT_BYTES, appendConcurrency: APPEND_CONCURRENCY, cpus: cpus().length, node: process.version, results }, null, 2)}\n`,
+      `${JSON.stringify({ events: EVENTS, loadAverage, batch: BATCH, eventBytes: EVENT_BYTES, appendConcurrency: APPEND_CONCURRENCY, cpus: cpus().length, node: process.version, results, load }, null, 2)}\n`,
     );
   } finally {
     await Promise.allSettled(clients.map((c) => c.dispose()));

@@ -14,13 +14,11 @@
  *
  * Results: a table on stdout and test-output/bench-link.json.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import {
   BACKWARDS,
   END,
@@ -38,12 +36,15 @@ import PQueue from 'p-queue';
 import { subscribeRawToAll, type RawAllSubscription } from '../../src/client/raw-all-subscription.js';
 import { RawAppender } from '../../src/client/raw-appender.js';
 import { installRawBytes, type RawEventInput } from '../../src/client/raw-bytes.js';
-import { resolveConfig } from '../../src/config/load-config.js';
 import type { ResolvedLinkOptions } from '../../src/link/link-options.js';
 import { LinkerService } from '../../src/link/linker-service.js';
 import { noopLinkMetrics } from '../../src/link/link-metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { linkOptions } from './bench-link-options.js';
+import { formatLive } from './bench-live.js';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js';
+import { liveLatencies } from './live-phase.js';
+import { formatScaling, runScaling, scalingEnabled } from './scaling.js';
 import { cpuMeter } from './process-cpu.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -53,9 +54,9 @@ const EVENT_BYTES = 200;
 const PREFILL_RUN = 10;
 const WRITE_CONCURRENCY = 16;
 const LINKER_SUBSET = Math.min(5_000, EVENTS);
-const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE ?? 1_000);
+/** Live rates, one phase each on the same link, after it caught up with the whole pre-filled origin. */
+const LIVE_RATES = (process.env.BENCH_LIVE_RATES ?? '1000,5000').split(',').map(Number);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
-const PROBE = fileURLToPath(new URL('./live-probe.js', import.meta.url));
 const PREFIX = `bench-${randomUUID().slice(0, 8)}-`;
 
 const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'warn', format: 'json', destination: 2 });
@@ -249,23 +250,6 @@ async function readCeilingWire(client: EventStoreDBClient, last: bigint): Promis
   return result;
 }
 
-/** Link settings for experiments, e.g. BENCH_LINK_OPTIONS='{"buffer":{"maxEvents":50000}}'; defaults otherwise. */
-const LINK_OVERRIDES = JSON.parse(process.env.BENCH_LINK_OPTIONS ?? '{}') as Record<string, unknown>;
-
-function linkOptions(name: string, overrides: Record<string, unknown> = LINK_OVERRIDES): ResolvedLinkOptions {
-  const config = resolveConfig(
-    {
-      nodes: [
-        { name: 'origin', connectionString: 'esdb://127.0.0.1:1?tls=false' },
-        { name: 'destination', connectionString: 'esdb://127.0.0.1:2?tls=false' },
-      ],
-      links: [{ name, origin: 'origin', destination: 'destination', ...overrides }],
-    },
-    { env: {} },
-  );
-  return config.links[0]!;
-}
-
 /** (a) The daemon's link: a LinkerService from the pre-filled origin to a fresh destination, until caught up. */
 async function daemonRate(
   origin: { client: EventStoreDBClient; connectionString: string },
@@ -330,47 +314,6 @@ async function linkerStyleRate(origin: EventStoreDBClient, destination: EventSto
   return rate(copied, started);
 }
 
-/** Live latency: origin append -> destination read, at a steady rate, through a running link (probe in its own process). */
-async function liveLatency(
-  o: { client: EventStoreDBClient; connectionString: string },
-  d: { client: EventStoreDBClient; connectionString: string },
-): Promise<LiveResult> {
-  const options = linkOptions('bench-live');
-  const link = new LinkerService({
-    options,
-    origin: { name: 'origin', client: o.client, connectionString: o.connectionString },
-    destination: { name: 'destination', client: d.client },
-    logger: logger.child({ link: 'bench-live' }),
-    metrics: noopLinkMetrics,
-  });
-  await link.start();
-  try {
-    const probe = spawn(
-      process.execPath,
-      [PROBE, o.connectionString, d.connectionString, String(LIVE_RATE), String(LIVE_SECONDS), `${PREFIX}live-`],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    probe.stdout.setEncoding('utf8');
-    probe.stdout.on('data', (chunk: string) => (out += chunk));
-    const code = await new Promise<number | null>((resolve) => probe.once('exit', resolve));
-    if (code !== 0) throw new Error(`live probe exited with ${code}`);
-    return JSON.parse(out) as LiveResult;
-  } finally {
-    await link.stop({ graceMs: 5_000 });
-  }
-}
-
-interface LiveResult {
-  sent: number;
-  samples: number;
-  p50: number;
-  p99: number;
-  max: number;
-  originAppendP50: number;
-  originAppendP99: number;
-}
-
 /** A CPU profile of this thread during the daemon phase only (BENCH_PROFILE=file.cpuprofile). */
 async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
   const session = new Session();
@@ -408,8 +351,7 @@ async function main(): Promise<void> {
   process.stderr.write(`bench-link: ${EVENTS} events over ${STREAMS} streams, ${EVENT_BYTES}-byte JSON\n`);
   // All emulators start up front: a rebuild of dist/ during a long run must not break a later spawn.
   const origin = await emulator();
-  const [dest, writeOfficial, writeWire, linkerTarget, liveOrigin, liveDestination] = await Promise.all([
-    emulator(),
+  const [dest, writeOfficial, writeWire, linkerTarget, liveDestination] = await Promise.all([
     emulator(),
     emulator(),
     emulator(),
@@ -459,9 +401,16 @@ async function main(): Promise<void> {
   process.stderr.write(`(d) Linker-style on ${LINKER_SUBSET} events...\n`);
   const linker = await linkerStyleRate(origin.client, linkerTarget.client);
   process.stderr.write(
-    `  ${fmt(linker.perSecond)} ev/s\n(e) live latency at ${LIVE_RATE} ev/s for ${LIVE_SECONDS} s...\n`,
+    `  ${fmt(linker.perSecond)} ev/s\n(e) catch-up of ${EVENTS} events, then live lag at ${LIVE_RATES.join(', ')} ev/s for ${LIVE_SECONDS} s each...\n`,
   );
-  const live = await liveLatency(liveOrigin, liveDestination);
+  // After a large catch-up, as users meet it: the whole pre-filled origin to a fresh destination first.
+  const live = await liveLatencies(origin, liveDestination, {
+    rates: LIVE_RATES,
+    seconds: LIVE_SECONDS,
+    prefix: `${PREFIX}live-`,
+    catchUpTo: filled.last,
+    logger,
+  });
 
   const officialCeiling = Math.min(readOfficial.perSecond, writeOfficialRate.perSecond);
   const linkCeiling = Math.min(readWire.perSecond, writeWireRate.perSecond);
@@ -513,7 +462,7 @@ async function main(): Promise<void> {
     peakRssMb: daemon.peakRssMb,
     rssBeforeDaemonMb: daemon.rssBeforeMb,
     bufferConfig: { ...daemon.options.buffer, lanes: daemon.options.lanes, batch: daemon.options.batch },
-    liveLatencyMs: { rate: LIVE_RATE, seconds: LIVE_SECONDS, ...live },
+    liveLatencyMs: { seconds: LIVE_SECONDS, phases: live },
   };
 
   const ok = (met: boolean) => (met ? 'OK' : 'BELOW');
@@ -547,18 +496,21 @@ async function main(): Promise<void> {
       'peak RSS of the bench process during (a)',
       `${fmt(daemon.peakRssMb)} MiB, ${fmt(daemon.rssBeforeMb)} MiB before it (buffer ${daemon.options.buffer.maxEvents} ev / ${fmt(daemon.options.buffer.maxBytes / 2 ** 20)} MiB, ${daemon.options.lanes} lanes)`,
     ],
-    [
-      `live latency p50 / p99 / max @ ${LIVE_RATE} ev/s`,
-      `${fmt(live.p50, 1)} / ${fmt(live.p99, 1)} / ${fmt(live.max, 1)} ms (${live.samples}/${live.sent} events; origin append alone p50 ${fmt(live.originAppendP50, 1)} ms)`,
-    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(
     `\nbench-link: ${EVENTS} events, ${STREAMS} streams, ${EVENT_BYTES} B JSON, ${results.machine.cpus} CPUs, Node ${process.version}, load ${results.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}\n`,
   );
   for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
+  process.stdout.write(`${formatLive(live)}\n`);
+  // The scaling table last, on emulators of its own (the ones above are idle by now).
+  const scaling = scalingEnabled()
+    ? await runScaling(logger, (row) => process.stderr.write(`  scaling row ${row.name}: done\n`))
+    : [];
+  if (scaling.length > 0)
+    process.stdout.write(`\nscaling (same link code, one row per shape):\n${formatScaling(scaling)}\n`);
   await mkdir('test-output', { recursive: true });
-  await writeFile('test-output/bench-link.json', `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile('test-output/bench-link.json', `${JSON.stringify({ ...results, scaling }, null, 2)}\n`);
   process.stdout.write('\nwritten: test-output/bench-link.json\n');
 }
 

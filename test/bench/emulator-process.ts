@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../../bin/esdb-linker.js', import.meta.url));
+// BENCH_EMULATOR_BIN runs another build's emulator (e.g. a checkout of main) for before/after comparisons.
+const BIN = process.env.BENCH_EMULATOR_BIN || fileURLToPath(new URL('../../../bin/esdb-linker.js', import.meta.url));
 
 export interface EmulatorProcess {
   connectionString: string;

@@ -68,7 +68,7 @@ describe('emulator $all subscription', () => {
       abort.signal,
     );
     await until(() => sink.messages.includes('caught_up'));
-    const pos = (i: number): number => store.log[i]?.position ?? -1;
+    const pos = (i: number): number => store.log.at(i)?.position ?? -1;
     assert.deepEqual(
       sink.messages.filter((m) => m !== 'event'),
       [`checkpoint@${pos(9)}`, `checkpoint@${pos(19)}`, `checkpoint@${pos(29)}`, `checkpoint@${pos(34)}`, 'caught_up'],
@@ -101,7 +101,7 @@ describe('emulator $all subscription', () => {
     const abortPos = new AbortController();
     const posRun = runAllSubscription(
       store,
-      { ...encoding, from: store.log[2]?.position ?? 0, filter: undefined },
+      { ...encoding, from: store.log.at(2)?.position ?? 0, filter: undefined },
       fromPos,
       abortPos.signal,
     );
@@ -116,7 +116,7 @@ describe('emulator $all subscription', () => {
     await until(() => fromEnd.count('event') === 50);
     assert.deepEqual(
       fromEnd.messages.filter((m) => m.startsWith('checkpoint')),
-      [`checkpoint@${store.log[36]?.position}`],
+      [`checkpoint@${store.log.at(36)?.position}`],
       'one live checkpoint after 32 considered events',
     );
     abortEnd.abort();

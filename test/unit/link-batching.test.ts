@@ -56,6 +56,19 @@ test('the tuner backs off on rising latency and halves on errors', () => {
   assert.equal(tuner.size, 1);
 });
 
+test('the tuner recovers its size after a stall instead of shrinking itself to one event per append', () => {
+  // Each append costs a fixed 2 ms plus 5 µs per event: per event, a smaller batch is always dearer.
+  const tuner = new BatchTuner(options);
+  const append = (stall: number) => tuner.recordSuccess(tuner.size, (2 + 0.005 * tuner.size) * stall, true);
+  for (let i = 0; i < 40 * BatchTuner.WINDOW; i++) append(1);
+  assert.equal(tuner.size, 500, 'grown to the maximum (a catch-up)');
+  for (let i = 0; i < 6 * BatchTuner.WINDOW; i++) append(5);
+  const stalled = tuner.size;
+  assert.ok(stalled < 500, 'a stall shrinks it');
+  for (let i = 0; i < 40 * BatchTuner.WINDOW; i++) append(1);
+  assert.equal(tuner.size, 500, `back at the maximum after the stall (it fell to ${stalled})`);
+});
+
 test('an idle link (unsaturated batches) and a fixed size teach the tuner nothing', () => {
   const tuner = new BatchTuner(options);
   for (let i = 0; i < 50; i++) assert.equal(tuner.recordSuccess(3, 1, false), undefined);

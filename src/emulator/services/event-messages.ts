@@ -1,7 +1,7 @@
 import type { EventStore } from '../store/event-store.js';
 import { resolveLink } from '../store/stream-visibility.js';
 import type { EventRecord } from '../store/types.js';
-import { cachedEventResp, encodeEventResp, type UuidForm } from '../wire/read-resp.js';
+import { encodeEventResp, simpleEventResp, type UuidForm } from '../wire/read-resp.js';
 
 export interface EventEncoding {
   resolveLinks: boolean;
@@ -13,7 +13,7 @@ export function eventMessage(store: EventStore, enc: EventEncoding, record: Even
   if (enc.resolveLinks && record.eventType === '$>') {
     return encodeEventResp(resolveLink(store, record, nowMs), record, record.position, enc.uuidForm);
   }
-  if (enc.uuidForm === 'string') return cachedEventResp(record);
+  if (enc.uuidForm === 'string') return simpleEventResp(record);
   return encodeEventResp(record, undefined, record.position, enc.uuidForm);
 }
 

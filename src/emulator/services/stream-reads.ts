@@ -19,8 +19,8 @@ export async function readStream(
     await out.write(streamNotFoundMessage(streamId));
     return;
   }
-  const events = readable.entry.events;
-  const last = events.length - 1;
+  const entry = readable.entry;
+  const last = entry.count - 1;
   let remaining = plan.count ?? Number.MAX_SAFE_INTEGER;
   if (!plan.backwards) {
     const start = from === 'start' ? 0 : from === 'end' ? last + 1 : from > BigInt(last) ? last + 1 : Number(from);
@@ -31,7 +31,7 @@ export async function readStream(
       await out.write({ first_stream_position: String(rev) });
     }
     for (; rev <= last && remaining > 0; rev++) {
-      const record = events[rev];
+      const record = entry.recordAt(rev);
       if (record === undefined || !isVisible(readable, record)) continue;
       await out.write(eventMessage(store, plan, record, nowMs));
       remaining--;
@@ -40,7 +40,7 @@ export async function readStream(
     let rev = from === 'end' ? last : from === 'start' ? 0 : from > BigInt(last) ? last : Number(from);
     if (from === 'start') rev = -1; // backwards from the start reads nothing
     for (; rev >= readable.firstVisible && remaining > 0; rev--) {
-      const record = events[rev];
+      const record = entry.recordAt(rev);
       if (record === undefined || !isVisible(readable, record)) continue;
       await out.write(eventMessage(store, plan, record, nowMs));
       remaining--;
@@ -65,16 +65,18 @@ export async function readAll(
     let i = from === 'start' ? 0 : from === 'end' ? log.length : store.indexAtOrAfter(from);
     const end = log.length;
     for (; i < end && remaining > 0; i++) {
-      const record = log[i];
-      if (record === undefined || (filter && !filter.matches(record))) continue;
+      if (filter && !filter.matches(log.streamIdAt(i), log.eventTypeAt(i))) continue;
+      const record = log.at(i);
+      if (record === undefined) continue;
       await out.write(eventMessage(store, plan, record, nowMs));
       remaining--;
     }
   } else {
     let i = from === 'end' ? log.length - 1 : from === 'start' ? -1 : store.indexAtOrAfter(from) - 1;
     for (; i >= 0 && remaining > 0; i--) {
-      const record = log[i];
-      if (record === undefined || (filter && !filter.matches(record))) continue;
+      if (filter && !filter.matches(log.streamIdAt(i), log.eventTypeAt(i))) continue;
+      const record = log.at(i);
+      if (record === undefined) continue;
       await out.write(eventMessage(store, plan, record, nowMs));
       remaining--;
     }

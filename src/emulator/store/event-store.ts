@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkCommit, type StreamView } from './check-commit.js';
 import type { Journal } from './journal.js';
+import { LogColumns } from './log-columns.js';
 import { RecentIds } from './recent-ids.js';
 import { baseStreamOf, isMetastream, metastreamOf, StreamEntry } from './stream-index.js';
 import { EMPTY_METADATA, isSoftDeleted, withTruncateBefore, type StreamMetadata } from './stream-metadata.js';
@@ -30,19 +31,26 @@ export interface EventStoreOptions {
 }
 
 /**
- * The emulator's database: one global log (array ordered by position) plus an index per stream. All
+ * The emulator's database: one global log (columns ordered by position) plus an index per stream. All
  * mutations are synchronous, so every expected-version check and its write are atomic.
  * DEVIATION (documented): the whole log is kept in memory; no system projections, no scavenge.
  */
 export class EventStore {
-  readonly log: EventRecord[] = [];
+  readonly log = new LogColumns();
   private readonly streams = new Map<string, StreamEntry>();
   private readonly recent: RecentIds;
   private nextPosition = FIRST_POSITION;
   private waiters: (() => void)[] = [];
 
   constructor(private readonly options: EventStoreOptions) {
-    this.recent = new RecentIds(options.recentIdsCapacity ?? 100_000);
+    this.recent = new RecentIds(options.recentIdsCapacity ?? 100_000, (index) => {
+      const revision = this.log.revisionAt(index);
+      return {
+        streamId: this.log.streamIdAt(index),
+        revision: revision < 0 ? MAX_LONG : BigInt(revision),
+        position: this.log.positionAt(index),
+      };
+    });
   }
 
   /** Loads recovered records (persistence) without journaling them again. */
@@ -51,7 +59,8 @@ export class EventStore {
   }
 
   get lastPosition(): number | undefined {
-    return this.log[this.log.length - 1]?.position;
+    const n = this.log.length;
+    return n === 0 ? undefined : this.log.positionAt(n - 1);
   }
 
   stream(streamId: string): StreamEntry | undefined {
@@ -70,14 +79,7 @@ export class EventStore {
 
   /** Index of the first log record at or after `position` (log.length when none). */
   indexAtOrAfter(position: number): number {
-    let lo = 0;
-    let hi = this.log.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.log[mid] as EventRecord).position < position) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.log.indexAtOrAfter(position);
   }
 
   /** Resolves on the next commit (or when `signal` aborts). */
@@ -127,7 +129,7 @@ export class EventStore {
     // with `$tb` = old last + 1 (other keys kept), and a metadata write to a soft-deleted stream's metastream
     // gets the same treatment, so the old events stay hidden.
     if (decision.softDeleted) {
-      const raw = this.streams.get(metastreamOf(streamId))?.events.at(-1)?.data;
+      const raw = this.streams.get(metastreamOf(streamId))?.last()?.data;
       this.pushUndelete(streamId, raw, view.currentRevision + 1n, now, records);
     } else if (isMetastream(streamId) && lastEvent !== undefined) {
       const base = baseStreamOf(streamId);
@@ -197,9 +199,9 @@ export class EventStore {
       currentRevision: entry === undefined ? NO_STREAM : entry.lastRevision,
       tombstoned: this.isTombstoned(streamId),
       softDeleted: meta !== undefined && isSoftDeleted(meta.parsedMetadata()),
-      hasMetadataStream: meta !== undefined && meta.events.length > 0,
-      eventIdAt: (revision) => entry?.at(revision)?.eventId,
-      positionAt: (revision) => entry?.at(revision)?.position,
+      hasMetadataStream: meta !== undefined && meta.count > 0,
+      eventIdAt: (revision) => entry?.eventIdAt(revision),
+      positionAt: (revision) => entry?.positionAt(revision),
     };
   }
 
@@ -257,19 +259,19 @@ export class EventStore {
   }
 
   private apply(r: EventRecord): void {
-    this.log.push(r);
+    const index = this.log.push(r);
     this.nextPosition = r.position + recordSize(r.streamId, r.eventType, r);
     let entry = this.streams.get(r.streamId);
     if (entry === undefined) {
-      entry = new StreamEntry(r.streamId);
+      entry = new StreamEntry(r.streamId, this.log);
       this.streams.set(r.streamId, entry);
     }
     if (r.revision === MAX_LONG) {
       entry.tombstone = r;
       return;
     }
-    entry.push(r);
-    this.recent.add(r.eventId, { streamId: r.streamId, revision: r.revision, position: r.position });
+    entry.push(index);
+    this.recent.add(r.eventId, index);
   }
 }
 

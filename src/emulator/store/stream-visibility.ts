@@ -17,15 +17,15 @@ export function streamReadability(store: EventStore, streamId: string, nowMs: nu
   if (store.isTombstoned(streamId)) return { kind: 'deleted' };
   const entry = store.stream(streamId);
   const meta = store.metadataOf(streamId);
-  if (entry === undefined || entry.events.length === 0 || isSoftDeleted(meta)) return { kind: 'not_found' };
+  if (entry === undefined || entry.count === 0 || isSoftDeleted(meta)) return { kind: 'not_found' };
   let firstVisible = 0;
   if (meta.truncateBefore !== undefined) {
     firstVisible = Math.max(
       firstVisible,
-      Number(meta.truncateBefore > BigInt(entry.events.length) ? BigInt(entry.events.length) : meta.truncateBefore),
+      Number(meta.truncateBefore > BigInt(entry.count) ? BigInt(entry.count) : meta.truncateBefore),
     );
   }
-  if (meta.maxCount !== undefined) firstVisible = Math.max(firstVisible, entry.events.length - meta.maxCount);
+  if (meta.maxCount !== undefined) firstVisible = Math.max(firstVisible, entry.count - meta.maxCount);
   return {
     kind: 'readable',
     entry,
@@ -51,6 +51,6 @@ export function resolveLink(store: EventStore, link: EventRecord, nowMs: number)
   if (readable.kind !== 'readable') return undefined;
   const revision = Number(revText);
   if (revision < readable.firstVisible) return undefined;
-  const record = readable.entry.events[revision];
+  const record = readable.entry.recordAt(revision);
   return record !== undefined && isVisible(readable, record) ? record : undefined;
 }

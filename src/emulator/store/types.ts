@@ -18,8 +18,6 @@ export interface EventRecord {
   readonly created: number;
   readonly data: Buffer;
   readonly metadata: Buffer;
-  /** Lazily cached `ReadResp` encoding (string UUIDs, no link) — most reads send exactly this. */
-  encoded?: Buffer;
 }
 
 export type ExpectedRevision =

@@ -1,6 +1,7 @@
 import type { EventStore } from '../store/event-store.js';
 import { caughtUpMessage, checkpointMessage, eventMessage, type EventEncoding } from '../services/event-messages.js';
 import type { MessageSink } from '../services/response-writer.js';
+import type { EventRecord } from '../store/types.js';
 import type { EventFilter } from './event-filter.js';
 
 export interface AllSubscriptionOptions extends EventEncoding {
@@ -45,17 +46,21 @@ export async function runAllSubscription(
 
   while (!signal.aborted) {
     while (cursor < log.length) {
-      const record = log[cursor++];
+      const index = cursor++;
+      const position = log.positionAt(index);
       // Like the real server: a start position beyond the log's end means "only what comes after it".
-      if (record === undefined || (typeof from === 'number' && record.position <= from)) continue;
+      if (typeof from === 'number' && position <= from) continue;
       if (filter === undefined) {
-        await out.write(eventMessage(store, options, record, options.now()));
+        await out.write(eventMessage(store, options, log.at(index) as EventRecord, options.now()));
         continue;
       }
       considered++;
-      lastConsidered = record.position;
-      if (filter.matches(record)) await out.write(eventMessage(store, options, record, options.now()));
-      if (considered >= filter.checkpointInterval) await checkpoint(record.position);
+      lastConsidered = position;
+      // A filtered-out record is never materialised: the filter reads the two columns it needs.
+      if (filter.matches(log.streamIdAt(index), log.eventTypeAt(index))) {
+        await out.write(eventMessage(store, options, log.at(index) as EventRecord, options.now()));
+      }
+      if (considered >= filter.checkpointInterval) await checkpoint(position);
     }
     if (!caughtUp) {
       caughtUp = true;

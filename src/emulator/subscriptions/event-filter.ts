@@ -1,11 +1,11 @@
-import type { EventRecord } from '../store/types.js';
 import { rpcErrors, type RpcError } from '../wire/rpc-errors.js';
 
 /** The real server's default max search window, used when the client gives none. */
 export const DEFAULT_MAX_SEARCH_WINDOW = 32;
 
 export interface EventFilter {
-  matches(record: EventRecord): boolean;
+  /** Takes the two fields filters look at, so a filtered-out record is never materialised. */
+  matches(streamId: string, eventType: string): boolean;
   /** Considered events between checkpoints: multiplier × max search window. */
   readonly checkpointInterval: number;
 }
@@ -32,8 +32,8 @@ export function buildFilter(options: WireFilterOptions): EventFilter | RpcError 
   const onStream = options.filter === 'stream_identifier';
   const expression = onStream ? options.stream_identifier : options.event_type;
   if (!expression) return rpcErrors.invalidArgument('Filter expression is missing.');
-  const field = onStream ? (r: EventRecord) => r.streamId : (r: EventRecord) => r.eventType;
-  let matches: (r: EventRecord) => boolean;
+  const field = onStream ? (streamId: string) => streamId : (_: string, eventType: string) => eventType;
+  let matches: (streamId: string, eventType: string) => boolean;
   if (expression.regex) {
     let regex: RegExp;
     try {
@@ -41,10 +41,13 @@ export function buildFilter(options: WireFilterOptions): EventFilter | RpcError 
     } catch {
       return rpcErrors.invalidArgument(`Invalid filter regex '${expression.regex}'.`);
     }
-    matches = (r) => regex.test(field(r));
+    matches = (streamId, eventType) => regex.test(field(streamId, eventType));
   } else {
     const prefixes = expression.prefix ?? [];
-    matches = prefixes.length === 0 ? () => true : (r) => prefixes.some((p) => field(r).startsWith(p));
+    matches =
+      prefixes.length === 0
+        ? () => true
+        : (streamId, eventType) => prefixes.some((p) => field(streamId, eventType).startsWith(p));
   }
   const window = options.window === 'max' && options.max && options.max > 0 ? options.max : DEFAULT_MAX_SEARCH_WINDOW;
   const multiplier =

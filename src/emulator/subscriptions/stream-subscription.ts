@@ -22,20 +22,20 @@ export async function runStreamSubscription(
   signal: AbortSignal,
 ): Promise<void> {
   const { streamId, from } = options;
-  const initialLength = store.stream(streamId)?.events.length ?? 0;
+  const initialLength = store.stream(streamId)?.count ?? 0;
   let cursor = from === 'start' ? 0 : from === 'end' ? initialLength : Number(from) + 1;
   let caughtUp = false;
 
   while (!signal.aborted) {
     if (store.isTombstoned(streamId)) throw rpcErrors.streamDeleted(streamId);
     const entry = store.stream(streamId);
-    if (entry !== undefined && cursor < entry.events.length) {
+    if (entry !== undefined && cursor < entry.count) {
       const readable = streamReadability(store, streamId, options.now());
       // Truncated ($tb/$maxCount) events are skipped; a soft-deleted stream shows nothing until it is recreated.
       if (readable.kind === 'readable') cursor = Math.max(cursor, readable.firstVisible);
-      else cursor = entry.events.length;
-      while (cursor < entry.events.length) {
-        const record = entry.events[cursor++];
+      else cursor = entry.count;
+      while (cursor < entry.count) {
+        const record = entry.recordAt(cursor++);
         if (record !== undefined) await out.write(eventMessage(store, options, record, options.now()));
       }
       continue;

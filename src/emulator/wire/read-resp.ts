@@ -165,12 +165,10 @@ export function encodeEventResp(
   return new ProtoWriter(1024).bytes(1, readEvent.finish()).finish();
 }
 
-/** The common case, cached on the record: string UUIDs, no link, position = the event's own. */
-export function cachedEventResp(r: EventRecord): Buffer {
-  let enc = r.encoded;
-  if (enc === undefined) {
-    enc = r.revision === MAX_LONG ? encodeEventResp(r, undefined, r.position, 'string') : encodeSimpleEventResp(r);
-    r.encoded = enc;
-  }
-  return enc;
+/**
+ * The common case: string UUIDs, no link, position = the event's own. Not cached on the record: a cache kept
+ * every read event's encoding for the log's lifetime, doubling memory per stored event.
+ */
+export function simpleEventResp(r: EventRecord): Buffer {
+  return r.revision === MAX_LONG ? encodeEventResp(r, undefined, r.position, 'string') : encodeSimpleEventResp(r);
 }
