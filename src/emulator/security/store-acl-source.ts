@@ -5,45 +5,43 @@ import { parseStreamAcl, parseSystemSettings, type Acl, type AclSource, type Sys
 const SETTINGS_STREAM = '$settings';
 
 /**
- * ACLs as the store holds them: the last event of `$settings` and the last `$metadata` of `$$stream`. Parsed
- * values are cached per record, so several nodes over one store share one view and a re-check after an
- * unrelated write costs a map lookup.
+ * ACLs as the store holds them: the last event of `$settings` and the last `$metadata` of `$$stream`. The
+ * store materialises a record on every lookup, so parsed values are cached by the record's log position:
+ * several nodes over one store share one view, and a re-check after an unrelated write costs a map lookup.
  */
 export class StoreAclSource implements AclSource {
-  private readonly settingsCache = new WeakMap<EventRecord, SystemSettings | null>();
-  private readonly aclCache = new WeakMap<EventRecord, Acl | null>();
+  private settingsCache: { position: number; value: SystemSettings | undefined } | undefined;
+  private readonly aclCache = new Map<string, { position: number; value: Acl | undefined }>();
 
   constructor(private readonly store: EventStore) {}
 
   settings(): SystemSettings | undefined {
     const record = this.lastOf(SETTINGS_STREAM);
     if (record === undefined) return undefined;
-    let cached = this.settingsCache.get(record);
-    if (cached === undefined) {
-      cached = parseSystemSettings(record.data) ?? null;
-      this.settingsCache.set(record, cached);
+    if (this.settingsCache?.position !== record.position) {
+      this.settingsCache = { position: record.position, value: parseSystemSettings(record.data) };
     }
-    return cached ?? undefined;
+    return this.settingsCache.value;
   }
 
   streamAcl(streamId: string): Acl | undefined {
     const record = this.lastOf(`$$${streamId}`);
     if (record === undefined) return undefined;
-    let cached = this.aclCache.get(record);
-    if (cached === undefined) {
-      cached = parseStreamAcl(record.data) ?? null;
-      this.aclCache.set(record, cached);
+    let cached = this.aclCache.get(streamId);
+    if (cached?.position !== record.position) {
+      cached = { position: record.position, value: parseStreamAcl(record.data) };
+      // Bounded by the number of metadata streams, which the store holds anyway.
+      this.aclCache.set(streamId, cached);
     }
-    return cached ?? undefined;
+    return cached.value;
   }
 
   /** Identity of everything an ACL decision on `streamId` depends on; it changes when a decision may. */
   versionOf(streamId: string): readonly unknown[] {
-    return [this.lastOf(SETTINGS_STREAM), this.lastOf(`$$${streamId}`)];
+    return [this.lastOf(SETTINGS_STREAM)?.position, this.lastOf(`$$${streamId}`)?.position];
   }
 
   private lastOf(streamId: string): EventRecord | undefined {
-    const events = this.store.stream(streamId)?.events;
-    return events === undefined ? undefined : events[events.length - 1];
+    return this.store.stream(streamId)?.last();
   }
 }
