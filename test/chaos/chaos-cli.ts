@@ -23,7 +23,15 @@ if (!(minutes > 0) || !Number.isInteger(seed) || seed < 0) {
 }
 const reportPath = values.report ?? `chaos-report-${seed}.json`;
 
-const report = await runChaos({ minutes, seed, log: (line) => process.stdout.write(`${line}\n`) });
+// A first Ctrl-C (or SIGTERM) ends the fault loop; the run then heals, verifies, reports and stops its processes.
+const interrupted = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => interrupted.abort());
+const report = await runChaos({
+  minutes,
+  seed,
+  signal: interrupted.signal,
+  log: (line) => process.stdout.write(`${line}\n`),
+});
 await writeFile(reportPath, `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v), 2)}\n`);
 process.stdout.write(`${chaosSummary(report)}\nreport: ${reportPath}\n`);
 process.exitCode = report.ok ? 0 : 1;

@@ -27,6 +27,8 @@ export interface ChaosOptions {
   seed: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** Ends the fault loop early (Ctrl-C): the run still catches up, verifies and reports what it did. */
+  signal?: AbortSignal;
 }
 
 export interface FaultRecord {
@@ -131,7 +133,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const range = durations(options.minutes);
     let round: FaultKind[] = [];
     // At least one fault of every kind, however short the run.
-    while (Date.now() < deadline || faults.length < FAULT_KINDS.length) {
+    while (!options.signal?.aborted && (Date.now() < deadline || faults.length < FAULT_KINDS.length)) {
       if (round.length === 0) round = shuffle([...FAULT_KINDS], random);
       const kind = round.shift()!;
       const fault = await applyFault(kind, { nodes, daemon, random, range, sleep, since });

@@ -23,7 +23,11 @@ if (!(minutes > 0) || !(rate > 0) || !(sampleSeconds > 0)) {
   process.exit(2);
 }
 const outDir = values.out ?? join('test-output', `soak-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+// Ctrl-C (or SIGTERM) ends the run early; the daemon and emulators it started are stopped, never orphaned.
+const interrupted = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => interrupted.abort());
 const report = await runSoak({
+  signal: interrupted.signal,
   minutes,
   rate,
   sampleEveryMs: sampleSeconds * 1000,

@@ -16,6 +16,8 @@ export interface SoakOptions {
   sampleEveryMs: number;
   outDir: string;
   log?: (line: string) => void;
+  /** Ends the run early (Ctrl-C): the processes it started are stopped and the report covers what ran. */
+  signal?: AbortSignal;
 }
 
 export interface SoakSample {
@@ -140,8 +142,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const running = traffic.run(stop.signal);
     log(`soak: ${options.rate} events/s for ${options.minutes} min, sampling every ${options.sampleEveryMs / 1000} s`);
     const end = started + options.minutes * 60_000;
-    while (Date.now() < end) {
-      await delay(Math.min(options.sampleEveryMs, Math.max(0, end - Date.now())));
+    while (Date.now() < end && !options.signal?.aborted) {
+      await delay(Math.min(options.sampleEveryMs, Math.max(0, end - Date.now())), undefined, {
+        signal: options.signal,
+      }).catch(() => undefined);
+      if (options.signal?.aborted) break;
       const sample = await takeSample(base, (Date.now() - started) / 1000, traffic.counts());
       if (sample) {
         samples.push(sample);
