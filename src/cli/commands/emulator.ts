@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createLogger } from '../../observability/logger.js';
-import { startEmulator } from '../../emulator/index.js';
+import { startCluster, startEmulator } from '../../emulator/index.js';
 import type { CommandContext } from '../command-context.js';
 
 interface EmulatorFlags {
@@ -9,6 +9,22 @@ interface EmulatorFlags {
   data?: string;
   batchAppend: boolean;
   logLevel: string;
+  cluster?: number;
+  electionMs?: number;
+}
+
+function parseClusterSize(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 9) {
+    throw new InvalidArgumentError(`cluster size must be an integer from 1 to 9, got '${value}'.`);
+  }
+  return Number(value);
+}
+
+function parseElectionMs(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 60_000) {
+    throw new InvalidArgumentError(`election time must be an integer from 0 to 60000 (milliseconds), got '${value}'.`);
+  }
+  return Number(value);
 }
 
 function parsePort(value: string): number {
@@ -30,11 +46,23 @@ function parseHost(value: string): string {
 export function registerEmulatorCommand(program: Command, ctx: CommandContext): void {
   program
     .command('emulator')
-    .description('Run the EventStoreDB-compatible emulator (insecure gRPC, for tests and demos).')
+    .description(
+      'Run the EventStoreDB-compatible emulator (insecure gRPC, for tests and demos), one node or a cluster.',
+    )
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 2113)
     .option('--data <dir>', 'directory for the append-only log (memory only when omitted)')
     .option('--no-batch-append', 'do not advertise BatchAppend (clients fall back to Append)')
+    .option(
+      '--cluster <nodes>',
+      'serve a cluster of this many nodes on ports PORT, PORT+1, ... (any free ports with --port 0)',
+      parseClusterSize,
+    )
+    .option(
+      '--election-ms <ms>',
+      'with --cluster: how long an election takes (writes answer "Server Is Not Ready" meanwhile)',
+      parseElectionMs,
+    )
     .option('--log-level <level>', 'log level for stderr', 'warn')
     .action(async (flags: EmulatorFlags) => {
       const logger = createLogger({ level: flags.logLevel, destination: 2, format: 'json' });
@@ -50,13 +78,20 @@ export function registerEmulatorCommand(program: Command, ctx: CommandContext): 
       try {
         let emulator;
         try {
-          emulator = await startEmulator({
+          const common = {
             host: flags.host,
             port: flags.port,
             dataDir: flags.data,
             batchAppend: flags.batchAppend,
             logger,
-          });
+          };
+          emulator =
+            flags.cluster === undefined
+              ? await startEmulator(common)
+              : await startCluster({ ...common, nodes: flags.cluster, electionMs: flags.electionMs });
+          if (flags.cluster === undefined && flags.electionMs !== undefined) {
+            process.stderr.write('esdb-linker emulator: --election-ms only applies with --cluster; ignored\n');
+          }
         } catch (err) {
           process.stderr.write(`esdb-linker emulator: ${(err as Error).message}\n`);
           ctx.setExitCode(1);

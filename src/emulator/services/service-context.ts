@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CallTracker } from '../call-tracker.js';
 import type { FaultState } from '../faults.js';
+import type { NodeRole } from '../node/node-role.js';
 import type { EventStore } from '../store/event-store.js';
 
 /** Everything a service handler needs; built once per emulator instance. */
@@ -15,4 +16,6 @@ export interface ServiceContext {
   /** The bound port (known only after listening). */
   port(): number;
   now(): number;
+  /** This node's place in its cluster: what it refuses, and the members gossip reports. */
+  readonly node: NodeRole;
 }
