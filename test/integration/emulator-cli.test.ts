@@ -56,7 +56,39 @@ describe('esdb-linker emulator (CLI)', () => {
     assert.equal(await run.signal('SIGINT'), 0);
   });
 
-  for (const args of [['--port', 'abc'], ['--port', '70000'], ['--port', '-1'], ['--bogus'], ['--host', '']]) {
+  it('--cluster 3 prints one connection string naming three nodes; the client finds the leader', async (t) => {
+    const run = await runUntilReady(t, ['--cluster', '3', '--port', '0', '--election-ms', '100']);
+    const m = /^esdb:\/\/127\.0\.0\.1:(\d+),127\.0\.0\.1:(\d+),127\.0\.0\.1:(\d+)\?tls=false$/.exec(run.url);
+    assert.ok(m, `three hosts in ${run.url}`);
+    assert.equal(new Set(m.slice(1)).size, 3, 'three distinct ports');
+    const client = EventStoreDBClient.connectionString(run.url);
+    t.after(() => client.dispose());
+    const result = await client.appendToStream('cli-cluster-check', [jsonEvent({ type: 'T', data: {} })], {
+      requiresLeader: true,
+    });
+    assert.equal(result.nextExpectedRevision, 0n);
+    // Every node serves the same log (a single-host string talks to that node alone).
+    for (const port of m.slice(1)) {
+      const node = EventStoreDBClient.connectionString(`esdb://127.0.0.1:${port}?tls=false`);
+      t.after(() => node.dispose());
+      let count = 0;
+      for await (const e of node.readStream('cli-cluster-check')) if (e.event) count++;
+      assert.equal(count, 1, `node ${port} has the event`);
+    }
+    assert.equal(await run.signal('SIGTERM'), 0);
+    assert.equal(run.stdout().trimEnd().split('\n').length, 1, `exactly one stdout line: ${run.stdout()}`);
+  });
+
+  for (const args of [
+    ['--port', 'abc'],
+    ['--port', '70000'],
+    ['--port', '-1'],
+    ['--bogus'],
+    ['--host', ''],
+    ['--cluster', '0'],
+    ['--cluster', 'three'],
+    ['--election-ms', '-5'],
+  ]) {
     it(`rejects ${args.join(' ')} with exit code 2 and a clear message`, () => {
       const r = spawnSync(process.execPath, [BIN, 'emulator', ...args], { encoding: 'utf8', timeout: 20_000 });
       assert.equal(r.status, 2, `stdout: ${r.stdout} stderr: ${r.stderr}`);
