@@ -4,7 +4,7 @@ import { LinkerError } from '../../shared/errors.js';
 import { silentLogger } from '../../observability/logger.js';
 import { bindAddress, startNodeServer } from '../node/node-server.js';
 import { checkMaxAppendSize, checkPort } from '../option-checks.js';
-import { openStore } from '../store/open-store.js';
+import { openStore, type OpenedStore } from '../store/open-store.js';
 import type { ClusterNode, ClusterOptions, EmulatorCluster } from './cluster-api.js';
 import { clusterRole } from './cluster-role.js';
 import { chooseLeader, hasQuorum } from './election.js';
@@ -41,10 +41,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Emulat
     );
   }
   const ports = clusterPorts(size, options);
-  checkMaxAppendSize(options.maxAppendSize);
+  const maxAppendSize = checkMaxAppendSize(options.maxAppendSize);
   const host = options.host ?? '127.0.0.1';
   const logger: Logger = options.logger ?? silentLogger();
-  const controller = new ClusterController(size, host, ports, electionMs, logger, options);
+  const controller = new ClusterController({ size, host, ports, electionMs, maxAppendSize, logger, options });
   try {
     await controller.start();
   } catch (err) {
@@ -69,9 +69,26 @@ function clusterPorts(size: number, options: ClusterOptions): number[] {
   return Array.from({ length: size }, (_, i) => checkPort(first + i, `emulator port of node ${i}`));
 }
 
+interface ControllerSettings {
+  readonly size: number;
+  readonly host: string;
+  readonly ports: readonly number[];
+  readonly electionMs: number;
+  readonly maxAppendSize: number;
+  readonly logger: Logger;
+  readonly options: ClusterOptions;
+}
+
+/** Owns the members, the shared log and every role change (elections, resignations, shutdowns, restarts). */
 class ClusterController {
   private readonly members: Member[];
-  private readonly opened;
+  private readonly opened: OpenedStore;
+  private readonly size: number;
+  private readonly host: string;
+  private readonly electionMs: number;
+  private readonly maxAppendSize: number;
+  private readonly logger: Logger;
+  private readonly options: ClusterOptions;
   private leaderMember: Member | undefined;
   private electionTimer: NodeJS.Timeout | undefined;
   private pendingAvoid: Member | undefined;
@@ -79,16 +96,17 @@ class ClusterController {
   private readonly leaderWaiters = new Set<() => void>();
   private stopping: Promise<void> | undefined;
 
-  constructor(
-    private readonly size: number,
-    private readonly host: string,
-    ports: readonly number[],
-    private readonly electionMs: number,
-    private readonly logger: Logger,
-    private readonly options: ClusterOptions,
-  ) {
-    this.members = ports.map((port, i) => new Member(i, host, port, randomUUID()));
-    this.opened = openStore(options.dataDir, logger);
+  constructor(settings: ControllerSettings) {
+    ({
+      size: this.size,
+      host: this.host,
+      electionMs: this.electionMs,
+      maxAppendSize: this.maxAppendSize,
+      logger: this.logger,
+      options: this.options,
+    } = settings);
+    this.members = settings.ports.map((port, i) => new Member(i, this.host, port, randomUUID()));
+    this.opened = openStore(this.options.dataDir, this.logger);
   }
 
   async start(): Promise<void> {
@@ -179,7 +197,7 @@ class ClusterController {
       store: this.opened.store,
       role: () => clusterRole(m, view),
       logger: this.logger.child({ node: m.index }),
-      maxAppendSize: checkMaxAppendSize(this.options.maxAppendSize),
+      maxAppendSize: this.maxAppendSize,
       batchAppend: this.options.batchAppend ?? true,
       ...(this.options.credentials === undefined ? {} : { credentials: () => this.options.credentials!(m.index) }),
       operations: operationsService({ resign: () => this.resign(m), shutdown: () => this.shutdown(m) }),
