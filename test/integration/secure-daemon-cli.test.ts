@@ -200,3 +200,58 @@ test('a destination user granted the $-streams but not the user streams fails on
   assert.match(String(line.msg), new RegExp(`user 'ops' may not write ${link}-a on destination node dc2 .*\\$w right`));
   assert.equal(p.logs().filter((l) => /conflict/.test(String(l.msg))).length, 0, 'not treated as a conflict');
 });
+
+test('validate --connect tests reachability, TLS and every right per node before a first run', async (t) => {
+  const { dc1, dc2, children } = await secureNodes(t);
+  const link = uniqueName('preflight');
+  const validate = async (nodes: Record<string, unknown>[]): Promise<{ code: number | null; out: string }> => {
+    const config = await writeTempConfig({ nodes, links: [{ name: link, origin: 'dc1', destination: 'dc2' }] });
+    t.after(() => config.remove());
+    const p = children.spawn(['validate', '--config', config.path, '--connect']);
+    const exit = await exitWithin(p, 60_000, 'validate --connect');
+    return { code: exit.code, out: `${p.stdout()}${p.stderr()}` };
+  };
+  const good = await validate([
+    { name: 'dc1', connectionString: dc1.connectionString },
+    { name: 'dc2', connectionString: dc2.connectionString },
+  ]);
+  assert.equal(good.code, 0, good.out);
+  assert.match(good.out, /node dc1 \(esdb:\/\/\*\*\*:\*\*\*@.*\), TLS, as user 'admin':\n {2}ok +read \$all/);
+  assert.match(good.out, new RegExp(`ok +set metadata of \\$linker-checkpoint-${link}`));
+  assert.match(good.out, /every node is reachable and grants every right/);
+
+  const closedPort = dc1.connectionString.replace(/:(\d+)\?/, ':1?');
+  const bad = await validate([
+    { name: 'dc1', connectionString: as(dc1, 'admin', SECRET) },
+    { name: 'dc2', connectionString: as(dc2, 'ops', 'changeit') },
+    { name: 'dc3', connectionString: closedPort },
+  ]);
+  assert.equal(bad.code, 1, bad.out);
+  assert.match(bad.out, /AUTH FAILED +read \$all \[link .*\]: the node rejected the credentials of user 'admin'/);
+  assert.match(bad.out, new RegExp(`DENIED +write \\$linker-checkpoint-${link} .*user 'ops' may not`));
+  assert.match(bad.out, /ok +write esdb-linker-preflight/);
+  assert.ok(!bad.out.includes(SECRET), 'the password never appears');
+  // Nothing was written by the probes.
+  assert.equal(await readCheckpoint(dc2.client(), link), null);
+});
+
+test('validate --connect names a node it cannot reach or whose TLS certificate it cannot verify', async (t) => {
+  const { dc1, dc2, children } = await secureNodes(t);
+  const link = uniqueName('preflight-tls');
+  // dc2's CA cannot verify dc1's certificate.
+  const wrongCa = dc1.connectionString.replace(/tlsCAFile=[^&]*/, dc2.connectionString.match(/tlsCAFile=[^&]*/)![0]);
+  const config = await writeTempConfig({
+    nodes: [
+      { name: 'dc1', connectionString: wrongCa },
+      { name: 'dc2', connectionString: dc2.connectionString.replace(/:(\d+)\?/, ':1?') },
+    ],
+    links: [{ name: link, origin: 'dc1', destination: 'dc2' }],
+  });
+  t.after(() => config.remove());
+  const p = children.spawn(['validate', '--config', config.path, '--connect']);
+  const exit = await exitWithin(p, 60_000, 'validate --connect');
+  const out = p.stdout();
+  assert.equal(exit.code, 1, out + p.stderr());
+  assert.match(out, /UNREACHABLE +read \$all .*cannot reach the node: .*certificate/);
+  assert.match(out, /node dc2 .*\n {2}UNREACHABLE +write esdb-linker-preflight/);
+});
