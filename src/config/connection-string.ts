@@ -61,3 +61,19 @@ export function checkConnectionString(cs: string): ConnectionStringCheck {
 export function showConnectionString(cs: string): string {
   return JSON.stringify(redactConnectionString(cs));
 }
+
+/**
+ * The user a connection string authenticates as (never the password), or undefined when it carries no
+ * credentials (anonymous on a secure server) or does not parse.
+ */
+export function connectionUser(cs: string): string | undefined {
+  const originalWarn = console.warn;
+  console.warn = () => undefined;
+  try {
+    return parseConnectionString(cs).defaultCredentials?.username;
+  } catch {
+    return undefined;
+  } finally {
+    console.warn = originalWarn;
+  }
+}

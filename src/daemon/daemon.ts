@@ -2,6 +2,7 @@ import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { installRawBytes } from '../client/raw-bytes.js';
+import { connectionUser } from '../config/connection-string.js';
 import type { ResolvedConfig } from '../config/config-types.js';
 import type { LinkMetrics } from '../link/link-metrics.js';
 import type { ResolvedLinkOptions } from '../link/link-options.js';
@@ -43,7 +44,7 @@ export interface ManagedLink {
 export interface LinkFactoryInput {
   options: ResolvedLinkOptions;
   origin: { name: string; client: EventStoreDBClient; connectionString?: string };
-  destination: { name: string; client: EventStoreDBClient };
+  destination: { name: string; client: EventStoreDBClient; connectionString?: string };
   logger: Logger;
   metrics: LinkMetrics;
   clock: Clock;
@@ -239,6 +240,12 @@ export class Daemon {
     return this.clients;
   }
 
+  /** The user a node's connection string authenticates as (never the password); undefined: none. */
+  nodeUser(name: string): string | undefined {
+    const cs = this.nodeConnectionString(name);
+    return cs === undefined ? undefined : connectionUser(cs);
+  }
+
   private nodeConnectionString(name: string): string | undefined {
     return this.config.nodes.find((n) => n.name === name)?.connectionString;
   }
@@ -252,7 +259,11 @@ export class Daemon {
         client: clients.get(options.origin),
         connectionString: this.nodeConnectionString(options.origin),
       },
-      destination: { name: options.destination, client: clients.get(options.destination) },
+      destination: {
+        name: options.destination,
+        client: clients.get(options.destination),
+        connectionString: this.nodeConnectionString(options.destination),
+      },
       // LinkerService binds `{ link }` itself; handing it our child would print the key twice.
       logger: this.logger,
       metrics: this.metrics.forLink({ link: options.name, origin: options.origin, destination: options.destination }),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
 import { errorMessage } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
+import { accessFailure } from '../link/access-errors.js';
 import { RUN_ORIGIN_UNREACHABLE } from './daemon-errors.js';
 
 export interface AllPosition {
@@ -33,6 +34,8 @@ export async function readAllEndWithRetry(options: {
   client: EventStoreDBClient;
   node: string;
   redactedConnectionString: string;
+  /** The user the node's connection authenticates as (for access errors); undefined: anonymous. */
+  user?: string | undefined;
   logger: Logger;
   clock: Clock;
   signal: AbortSignal;
@@ -48,6 +51,13 @@ export async function readAllEndWithRetry(options: {
       return await readAllEnd(options.client);
     } catch (err) {
       signal.throwIfAborted();
+      // Credentials or ACLs: retrying cannot help, and a run that waited here would look hung.
+      const access = accessFailure(
+        err,
+        { link: undefined, nodeFor: () => ({ name: options.node, user: options.user }) },
+        { side: 'origin', action: 'read', stream: '$all' },
+      );
+      if (access) throw access;
       logger.warn(
         {
           code: RUN_ORIGIN_UNREACHABLE,

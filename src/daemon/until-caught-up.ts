@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
-import { errorMessage } from '../shared/errors.js';
+import { LinkerError, errorMessage, isLinkerError } from '../shared/errors.js';
 import { CatchUpProgress } from './catch-up-progress.js';
 import type { Daemon, LinkFailure } from './daemon.js';
 import { readAllEndWithRetry, type AllPosition } from './origin-end.js';
@@ -80,8 +80,12 @@ export async function runUntilCaughtUp(options: CatchUpOptions): Promise<CatchUp
   } catch (err) {
     if (run.signal.aborted) return outcomeOfAbort(run.signal, failure);
     // waitForLink rejecting without an abort means the link failed (its start failed, or it halted).
-    const f = failure ??
-      daemon.failures()[0] ?? { link: '?', code: 'ESDBL_DAEMON_LINK_FAILED', message: errorMessage(err) };
+    const f =
+      failure ??
+      daemon.failures()[0] ??
+      (isLinkerError(err) && typeof err.details?.link === 'string'
+        ? { link: err.details.link, code: err.code, message: err.message }
+        : { link: '?', code: 'ESDBL_DAEMON_LINK_FAILED', message: errorMessage(err) });
     return { kind: 'link-failed', failure: f };
   } finally {
     progressAbort.abort();
@@ -114,13 +118,22 @@ async function readTargets(options: CatchUpOptions, signal: AbortSignal): Promis
           client: daemon.nodeClient(origin),
           node: origin,
           redactedConnectionString: daemon.redactedNode(origin),
+          user: daemon.nodeUser(origin),
           logger,
           clock,
           signal,
         });
         byNode.set(origin, read);
       }
-      const target = await read;
+      const target = await read.catch((err: unknown) => {
+        // Named after the first link that needed this origin, so the failure says which link cannot run.
+        throw isLinkerError(err) && err.details?.link === undefined
+          ? new LinkerError(err.code, `link ${link}: ${err.message}`, {
+              cause: err.cause,
+              details: { ...err.details, link },
+            })
+          : err;
+      });
       targets.set(link, target);
       logger.info(
         {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { EmulatorSecureOptions, EmulatorSecurityInfo } from './security/secure-mode.js';
 
 /** Options of an embedded emulator. Every field is optional: `startEmulator()` gives a memory-only server on a free loopback port. */
 export interface EmulatorOptions {
@@ -12,6 +13,11 @@ export interface EmulatorOptions {
   batchAppend?: boolean;
   /** The real server's MaxAppendSize. @defaultValue 1_048_576 */
   maxAppendSize?: number;
+  /**
+   * Secure mode: TLS, users (`admin`/`ops`, password `changeit`) and ACLs, as a real secure node. `true` makes a
+   * development CA and node certificate (in `dataDir/certs`, or a temporary folder). @defaultValue false
+   */
+  secure?: boolean | EmulatorSecureOptions;
   logger?: Logger;
 }
 
@@ -37,8 +43,10 @@ export interface EmulatorFaults {
 export interface Emulator {
   readonly host: string;
   readonly port: number;
-  /** `esdb://HOST:PORT?tls=false` */
+  /** `esdb://HOST:PORT?tls=false`, or `esdb://admin:changeit@HOST:PORT?tls=true&tlsCAFile=/abs/ca.crt` when secure */
   readonly connectionString: string;
+  /** The CA file and a user-certificate issuer in secure mode; undefined when insecure. */
+  readonly security: EmulatorSecurityInfo | undefined;
   readonly faults: EmulatorFaults;
   /** Stops accepting calls, ends open calls, flushes the log (when persistent) and closes. Idempotent. */
   stop(): Promise<void>;

@@ -7,6 +7,7 @@ import {
   type Position,
 } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
+import { tagAccessAttempt } from './access-errors.js';
 import { LinkerError } from '../shared/errors.js';
 import {
   CHECKPOINT_EVENT_TYPE,
@@ -51,18 +52,22 @@ export class CheckpointStore {
       return last ? parseCheckpoint(last, this.streamName) : null;
     } catch (err) {
       if (err instanceof StreamNotFoundError) return null;
-      throw err;
+      throw tagAccessAttempt(err, { side: 'destination', action: 'read', stream: this.streamName });
     }
   }
 
   async write(position: Position): Promise<void> {
     if (!this.metadataSet) {
       // What `setStreamMetadata(stream, { maxCount })` writes, through the appender like every link write.
-      await this.appender.append(
-        `$$${this.streamName}`,
-        [jsonEvent(METADATA_EVENT_TYPE, { $maxCount: CHECKPOINT_STREAM_MAX_COUNT })],
-        { expectedRevision: ANY },
-      );
+      try {
+        await this.appender.append(
+          `$$${this.streamName}`,
+          [jsonEvent(METADATA_EVENT_TYPE, { $maxCount: CHECKPOINT_STREAM_MAX_COUNT })],
+          { expectedRevision: ANY },
+        );
+      } catch (err) {
+        throw tagAccessAttempt(err, { side: 'destination', action: 'write metadata of', stream: this.streamName });
+      }
       this.metadataSet = true;
     }
     const data: CheckpointData = {
@@ -71,7 +76,13 @@ export class CheckpointStore {
       prepare: position.prepare.toString(),
       at: new Date(this.now()).toISOString(),
     };
-    await this.appender.append(this.streamName, [jsonEvent(CHECKPOINT_EVENT_TYPE, data)], { expectedRevision: ANY });
+    try {
+      await this.appender.append(this.streamName, [jsonEvent(CHECKPOINT_EVENT_TYPE, data)], {
+        expectedRevision: ANY,
+      });
+    } catch (err) {
+      throw tagAccessAttempt(err, { side: 'destination', action: 'write', stream: this.streamName });
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { LinkerError } from '../shared/errors.js';
 import { conflictStreamName, type ConflictDetails } from './bookkeeping.js';
 import { withStringKeys } from './annotations.js';
 import { deterministicUuid } from './deterministic-id.js';
+import { tagAccessAttempt } from './access-errors.js';
 import { errorKind } from './error-kinds.js';
 import type { DestinationReader } from './destination-reader.js';
 import type { ConflictPolicy } from './link-options.js';
@@ -128,7 +129,11 @@ export class ConflictHandler {
     details: ConflictDetails,
   ): Promise<'conflict-stream' | 'already-recorded'> {
     const id = deterministicUuid('esdb-linker-conflict', this.deps.linkName, item.id, item.revision.toString());
-    const tail = await this.deps.retrying(() => this.deps.reader.tail(this.conflictStream, DUPLICATE_SEARCH_WINDOW));
+    const tail = await this.deps
+      .retrying(() => this.deps.reader.tail(this.conflictStream, DUPLICATE_SEARCH_WINDOW))
+      .catch((err: unknown) => {
+        throw tagAccessAttempt(err, { side: 'destination', action: 'read', stream: this.conflictStream });
+      });
     if (tail.some((e) => e.id === id)) return 'already-recorded';
     const extra: Record<string, string> = {
       ...details,
@@ -138,11 +143,15 @@ export class ConflictHandler {
     };
     const omit = item.bytes > this.deps.maxBytes;
     try {
-      await this.appendRecord(item, id, extra, omit);
+      try {
+        await this.appendRecord(item, id, extra, omit);
+      } catch (err) {
+        // Too large for the destination even though it fits our bound: keep its identity, not its body.
+        if (omit || errorKind(err) !== 'too-large') throw err;
+        await this.appendRecord(item, id, extra, true);
+      }
     } catch (err) {
-      // Too large for the destination even though it fits our bound: keep its identity, not its body.
-      if (omit || errorKind(err) !== 'too-large') throw err;
-      await this.appendRecord(item, id, extra, true);
+      throw tagAccessAttempt(err, { side: 'destination', action: 'write', stream: this.conflictStream });
     }
     return 'conflict-stream';
   }

@@ -1,11 +1,15 @@
 import { ErrorType } from '@eventstore/db-client';
+import { isAccessDenied } from './access-errors.js';
 
 /**
  * How the link reacts to an error from the client: `transient` retries with backoff (nothing skipped),
  * `refused` is a definite answer about one event (it follows the conflict policy so the link is never
- * blocked forever), `stream-deleted` means the destination stream is tombstoned.
+ * blocked forever), `stream-deleted` means the destination stream is tombstoned, `access-denied` is a
+ * configuration error (credentials or ACLs) that fails the link: retrying cannot fix it, and treating it as a
+ * refused event would skip events the user only forgot to grant.
  */
-export type ErrorKind = 'transient' | 'wrong-expected-version' | 'too-large' | 'stream-deleted' | 'refused';
+export type ErrorKind =
+  'transient' | 'wrong-expected-version' | 'too-large' | 'stream-deleted' | 'refused' | 'access-denied';
 
 const TRANSIENT = new Set<string>([
   ErrorType.UNAVAILABLE,
@@ -22,7 +26,8 @@ export function errorKind(err: unknown): ErrorKind {
   if (type === ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED) return 'too-large';
   if (type === ErrorType.STREAM_DELETED) return 'stream-deleted';
   if (typeof type === 'string' && TRANSIENT.has(type)) return 'transient';
-  if (type === ErrorType.INVALID_ARGUMENT || type === ErrorType.ACCESS_DENIED) return 'refused';
+  if (isAccessDenied(err)) return 'access-denied';
+  if (type === ErrorType.INVALID_ARGUMENT) return 'refused';
   // Anything else (connection reset, internal errors, our own timeouts) is retried: skipping is never safe.
   return 'transient';
 }

@@ -11,6 +11,7 @@ import { installRawBytes } from '../client/raw-bytes.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { LinkerError, errorMessage, isLinkerError } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
+import { accessFailure, accessNode, isAccessDenied, tagAccessAttempt } from './access-errors.js';
 import { Backoff } from './backoff.js';
 import { BatchTuner, type TunerDecision } from './batch-tuner.js';
 import { CheckpointStore } from './checkpoint-store.js';
@@ -49,7 +50,13 @@ export interface LinkerServiceOptions {
    * connections. Appends go through the link's own `RawAppender` (BatchAppend when the server has it,
    * with a pending map per stream, unlike the stock client's process-wide one).
    */
-  destination: { name: string; client: EventStoreDBClient; credentials?: { username: string; password: string } };
+  destination: {
+    name: string;
+    client: EventStoreDBClient;
+    credentials?: { username: string; password: string };
+    /** Only read for the user name that access errors show. */
+    connectionString?: string;
+  };
   logger: Logger;
   metrics?: LinkMetrics;
   clock?: Clock;
@@ -358,6 +365,11 @@ export class LinkerService {
         );
       } catch (err) {
         if (signal.aborted) break;
+        if (isAccessDenied(err)) {
+          // Credentials or ACLs: a configuration error no retry can fix.
+          this.fail(tagAccessAttempt(err, { side: 'origin', action: 'read', stream: '$all' }));
+          break;
+        }
         if (healthy) {
           backoff.reset();
           this.noteRecovered();
@@ -506,6 +518,10 @@ export class LinkerService {
       this.log.debug({ checkpoint: positionView(position) }, 'checkpoint written');
     } catch (err) {
       if (signal.aborted) return;
+      if (isAccessDenied(err)) {
+        this.fail(err);
+        return;
+      }
       this.recordError(err);
       this.log.error({ err }, 'checkpoint write failed; retrying at the next interval');
     }
@@ -629,6 +645,23 @@ export class LinkerService {
   }
 
   private failure(err: unknown): LinkerError {
+    // An access error without a tag came from a destination write (the origin's are tagged where read).
+    const access = accessFailure(
+      err,
+      {
+        link: this.options.name,
+        nodeFor: (side) =>
+          side === 'origin'
+            ? accessNode(this.origin.name, this.origin.connectionString)
+            : accessNode(
+                this.destination.name,
+                this.destination.connectionString,
+                this.destination.credentials?.username,
+              ),
+      },
+      { side: 'destination', action: 'write', stream: undefined },
+    );
+    if (access) return access;
     if (isLinkerError(err)) return err;
     return new LinkerError('ESDBL_LINK_FAILED', `link ${this.options.name} failed: ${redactText(errorMessage(err))}`, {
       cause: err,

@@ -14,6 +14,7 @@ import { replicaSource } from './annotations.js';
 import { Backoff } from './backoff.js';
 import type { ConflictCause, ConflictHandler } from './conflict-handler.js';
 import type { DestinationEvent, DestinationReader } from './destination-reader.js';
+import { tagAccessAttempt } from './access-errors.js';
 import { errorKind } from './error-kinds.js';
 import { METADATA_EVENT_TYPE } from './event-filter.js';
 import { withTimeout } from './retry.js';
@@ -150,6 +151,9 @@ export class StreamWriter {
           this.deps.onRetry(err, delay);
           await this.deps.clock.sleep(delay, signal);
           continue;
+        }
+        if (kind === 'access-denied') {
+          throw tagAccessAttempt(err, { side: 'destination', action: 'write', stream: first.destStream });
         }
         if (backoff.attempts > 0) this.deps.onRecovered();
         backoff.reset();

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createLogger } from '../../observability/logger.js';
 import { startCluster, startEmulator } from '../../emulator/index.js';
+import { parseUserSpec } from '../../emulator/security/users.js';
 import type { CommandContext } from '../command-context.js';
 
 interface EmulatorFlags {
@@ -11,6 +12,11 @@ interface EmulatorFlags {
   logLevel: string;
   cluster?: number;
   electionMs?: number;
+  secure?: boolean;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  user: string[];
 }
 
 function parseClusterSize(value: string): number {
@@ -25,6 +31,15 @@ function parseElectionMs(value: string): number {
     throw new InvalidArgumentError(`election time must be an integer from 0 to 60000 (milliseconds), got '${value}'.`);
   }
   return Number(value);
+}
+
+function collectUser(value: string, previous: string[]): string[] {
+  try {
+    parseUserSpec(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...previous, value];
 }
 
 function parsePort(value: string): number {
@@ -47,7 +62,7 @@ export function registerEmulatorCommand(program: Command, ctx: CommandContext): 
   program
     .command('emulator')
     .description(
-      'Run the EventStoreDB-compatible emulator (insecure gRPC, for tests and demos), one node or a cluster.',
+      'Run the EventStoreDB-compatible emulator, one node or a cluster (insecure gRPC, or TLS with users and ACLs with --secure).',
     )
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 2113)
@@ -62,6 +77,16 @@ export function registerEmulatorCommand(program: Command, ctx: CommandContext): 
       '--election-ms <ms>',
       'with --cluster: how long an election takes (writes answer "Server Is Not Ready" meanwhile)',
       parseElectionMs,
+    )
+    .option('--secure', 'TLS, users and ACLs like a secure server (development certificates unless --cert/--key/--ca)')
+    .option('--cert <file>', 'PEM node certificate for --secure (with --key and --ca)')
+    .option('--key <file>', 'PEM private key of --cert')
+    .option('--ca <file>', 'PEM CA certificate that signed --cert and the user certificates to accept')
+    .option(
+      '--user <NAME:PASSWORD[:GROUP,...]>',
+      'an extra user for --secure (repeatable; admin and ops with password changeit always exist)',
+      collectUser,
+      [],
     )
     .option('--log-level <level>', 'log level for stderr', 'warn')
     .action(async (flags: EmulatorFlags) => {
@@ -78,11 +103,18 @@ export function registerEmulatorCommand(program: Command, ctx: CommandContext): 
       try {
         let emulator;
         try {
+          const tlsFiles = flags.cert !== undefined || flags.key !== undefined || flags.ca !== undefined;
+          if (!flags.secure && (tlsFiles || flags.user.length > 0)) {
+            throw new Error('--cert, --key, --ca and --user need --secure');
+          }
           const common = {
             host: flags.host,
             port: flags.port,
             dataDir: flags.data,
             batchAppend: flags.batchAppend,
+            secure: flags.secure
+              ? { certFile: flags.cert, keyFile: flags.key, caFile: flags.ca, users: flags.user }
+              : false,
             logger,
           };
           emulator =

@@ -1,8 +1,12 @@
+import { EventStoreDBClient } from '@eventstore/db-client';
 import type { Command } from 'commander';
 import { CONFIG_INVALID, ConfigError, formatProblem } from '../../config/config-error.js';
 import type { ResolvedConfig } from '../../config/config-types.js';
 import { loadConfig } from '../../config/load-config.js';
 import { redactConfig } from '../../config/redact-config.js';
+import { formatNodeReport, reportFailed } from '../../preflight/format-report.js';
+import { planChecks } from '../../preflight/plan-checks.js';
+import { probeNode } from '../../preflight/probe-access.js';
 import { errorMessage } from '../../shared/errors.js';
 import { redactText } from '../../shared/redact.js';
 import type { CommandContext } from '../command-context.js';
@@ -10,6 +14,7 @@ import type { CommandContext } from '../command-context.js';
 interface ValidateFlags {
   config: string;
   json?: boolean;
+  connect?: boolean;
 }
 
 /**
@@ -19,9 +24,13 @@ interface ValidateFlags {
 export function registerValidateCommand(program: Command, ctx: CommandContext): void {
   program
     .command('validate')
-    .description('Check a config file and show the links it defines (nothing is contacted).')
+    .description('Check a config file and show the links it defines (nothing is contacted unless --connect is given).')
     .requiredOption('-c, --config <file>', 'config file (.yaml, .yml or .json)')
     .option('--json', 'print the resolved config (defaults applied, credentials redacted) as JSON')
+    .option(
+      '--connect',
+      "also connect to every node and test reachability, TLS and each link's rights (nothing is written)",
+    )
     .action(async (flags: ValidateFlags) => {
       let config: ResolvedConfig;
       try {
@@ -42,8 +51,30 @@ export function registerValidateCommand(program: Command, ctx: CommandContext): 
       for (const w of config.warnings) process.stderr.write(`warning: ${formatProblem(w, flags.config)}\n`);
       if (flags.json === true) process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
       else process.stdout.write(`${summary(flags.config, config)}\n`);
+      if (flags.connect === true) {
+        const ok = await checkNodes(config);
+        ctx.setExitCode(ok ? 0 : 1);
+        return;
+      }
       ctx.setExitCode(0);
     });
+}
+
+/** `--connect`: probes every node with the rights its links need; false when any check failed. */
+async function checkNodes(config: ResolvedConfig): Promise<boolean> {
+  let ok = true;
+  for (const plan of planChecks(config)) {
+    const client = EventStoreDBClient.connectionString(plan.connectionString);
+    try {
+      const report = await probeNode(plan, client);
+      for (const line of formatNodeReport(report, plan.connectionString)) process.stdout.write(`${line}\n`);
+      if (reportFailed(report)) ok = false;
+    } finally {
+      await client.dispose().catch(() => undefined);
+    }
+  }
+  process.stdout.write(ok ? 'every node is reachable and grants every right\n' : 'problems found: see above\n');
+  return ok;
 }
 
 function summary(file: string, config: ResolvedConfig): string {

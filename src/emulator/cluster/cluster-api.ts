@@ -1,6 +1,6 @@
-import type { ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { EmulatorFaults } from '../emulator-api.js';
+import type { EmulatorSecureOptions, EmulatorSecurityInfo } from '../security/secure-mode.js';
 import type { VNodeStateName } from '../node/vnode-state.js';
 
 /** Options of an emulated cluster. Every field is optional: `startCluster()` gives three memory-only nodes. */
@@ -27,8 +27,11 @@ export interface ClusterOptions {
    * require the leader) answer UNAVAILABLE "Server Is Not Ready" meanwhile. @defaultValue 500
    */
   electionMs?: number;
-  /** Transport security of node `index`'s gRPC server. @defaultValue insecure */
-  credentials?: (index: number) => ServerCredentials;
+  /**
+   * Secure mode for every node, as `startEmulator({ secure })`: one certificate set (its SANs cover every node,
+   * all on `host`), one user directory and one ACL view over the shared log. @defaultValue false
+   */
+  secure?: boolean | EmulatorSecureOptions;
   logger?: Logger;
 }
 
@@ -37,7 +40,10 @@ export interface ClusterNode {
   readonly index: number;
   readonly host: string;
   readonly port: number;
-  /** `esdb://HOST:PORT?tls=false`: this node alone (a single-host string, so the client does not gossip). */
+  /**
+   * `esdb://HOST:PORT?tls=false` (or the secure form with admin's credentials and `tlsCAFile`): this node alone
+   * (a single-host string, so the client does not gossip).
+   */
   readonly connectionString: string;
   readonly instanceId: string;
   /** Its state as gossip reports it. */
@@ -49,8 +55,13 @@ export interface ClusterNode {
 
 export interface EmulatorCluster {
   readonly nodes: readonly ClusterNode[];
-  /** `esdb://HOST:P1,HOST:P2,HOST:P3?tls=false`: every node, so the client discovers the leader by gossip. */
+  /**
+   * `esdb://HOST:P1,HOST:P2,HOST:P3?tls=false`, or `esdb://admin:changeit@HOST:P1,...?tls=true&tlsCAFile=/abs/ca.crt`
+   * when secure: every node, so the client discovers the leader by gossip.
+   */
   readonly connectionString: string;
+  /** The CA file and a user-certificate issuer in secure mode (shared by every node); undefined when insecure. */
+  readonly security: EmulatorSecurityInfo | undefined;
   /** The current leader, or undefined during an election or without a majority. */
   leader(): ClusterNode | undefined;
   /** Resolves with the leader once there is one; rejects after `timeoutMs` (default 10 s). */

@@ -4,6 +4,13 @@ import { LinkerError } from '../../shared/errors.js';
 import { silentLogger } from '../../observability/logger.js';
 import { bindAddress, startNodeServer } from '../node/node-server.js';
 import { checkMaxAppendSize, checkPort } from '../option-checks.js';
+import {
+  connectionStringFor,
+  securityMaterialFor,
+  storeSecurity,
+  type SecurityMaterial,
+  type StoreSecurity,
+} from '../security/secure-mode.js';
 import { openStore, type OpenedStore } from '../store/open-store.js';
 import type { ClusterNode, ClusterOptions, EmulatorCluster } from './cluster-api.js';
 import { clusterRole } from './cluster-role.js';
@@ -44,7 +51,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Emulat
   const maxAppendSize = checkMaxAppendSize(options.maxAppendSize);
   const host = options.host ?? '127.0.0.1';
   const logger: Logger = options.logger ?? silentLogger();
-  const controller = new ClusterController({ size, host, ports, electionMs, maxAppendSize, logger, options });
+  // Before the log opens, so a bad certificate option leaves no data-directory lock behind.
+  const material = await securityMaterialFor(options.secure, { host, dataDir: options.dataDir });
+  const controller = new ClusterController({ size, host, ports, electionMs, maxAppendSize, logger, material, options });
   try {
     await controller.start();
   } catch (err) {
@@ -76,6 +85,7 @@ interface ControllerSettings {
   readonly electionMs: number;
   readonly maxAppendSize: number;
   readonly logger: Logger;
+  readonly material: SecurityMaterial | undefined;
   readonly options: ClusterOptions;
 }
 
@@ -89,6 +99,8 @@ class ClusterController {
   private readonly maxAppendSize: number;
   private readonly logger: Logger;
   private readonly options: ClusterOptions;
+  private readonly material: SecurityMaterial | undefined;
+  private readonly security: StoreSecurity;
   private leaderMember: Member | undefined;
   private electionTimer: NodeJS.Timeout | undefined;
   private pendingAvoid: Member | undefined;
@@ -103,10 +115,12 @@ class ClusterController {
       electionMs: this.electionMs,
       maxAppendSize: this.maxAppendSize,
       logger: this.logger,
+      material: this.material,
       options: this.options,
     } = settings);
     this.members = settings.ports.map((port, i) => new Member(i, this.host, port, randomUUID()));
     this.opened = openStore(this.options.dataDir, this.logger);
+    this.security = storeSecurity(this.material, this.opened.store);
   }
 
   async start(): Promise<void> {
@@ -124,7 +138,11 @@ class ClusterController {
     const nodes = this.members.map((m) => this.publicNode(m));
     return {
       nodes,
-      connectionString: `esdb://${this.members.map((m) => bindAddress(m.host, m.port)).join(',')}?tls=false`,
+      connectionString: connectionStringFor(
+        this.members.map((m) => bindAddress(m.host, m.port)),
+        this.material,
+      ),
+      security: this.security.info,
       leader: () => (this.leaderMember === undefined ? undefined : nodes[this.leaderMember.index]),
       waitForLeader: async (timeoutMs = DEFAULT_WAIT_MS) => nodes[(await this.waitForLeader(timeoutMs)).index]!,
       resignNode: (index) => this.resign(this.member(index)),
@@ -154,6 +172,7 @@ class ClusterController {
   }
 
   private publicNode(m: Member): ClusterNode {
+    const material = this.material;
     return {
       index: m.index,
       host: m.host,
@@ -161,7 +180,7 @@ class ClusterController {
         return m.port;
       },
       get connectionString() {
-        return `esdb://${bindAddress(m.host, m.port)}?tls=false`;
+        return connectionStringFor([bindAddress(m.host, m.port)], material);
       },
       instanceId: m.instanceId,
       get state() {
@@ -199,8 +218,12 @@ class ClusterController {
       logger: this.logger.child({ node: m.index }),
       maxAppendSize: this.maxAppendSize,
       batchAppend: this.options.batchAppend ?? true,
-      ...(this.options.credentials === undefined ? {} : { credentials: () => this.options.credentials!(m.index) }),
-      operations: operationsService({ resign: () => this.resign(m), shutdown: () => this.shutdown(m) }),
+      credentials: this.security.credentials,
+      callSecurity: this.security.calls,
+      operations: operationsService(
+        { resign: () => this.resign(m), shutdown: () => this.shutdown(m) },
+        this.security.calls,
+      ),
     });
     // A fixed port stays; a free one is kept for restarts.
     m.port = m.server.port;

@@ -4,6 +4,7 @@ import { LinkerError } from '../../shared/errors.js';
 import { CallTracker } from '../call-tracker.js';
 import { FaultState } from '../faults.js';
 import { loadServices } from '../protos.js';
+import { insecureCallSecurity, type CallSecurity } from '../security/call-security.js';
 import { batchAppendHandler } from '../services/batch-append.js';
 import { gossipHandler } from '../services/gossip.js';
 import { serverFeaturesHandler } from '../services/server-features.js';
@@ -34,8 +35,10 @@ export interface NodeServerOptions {
   readonly logger: Logger;
   readonly maxAppendSize: number;
   readonly batchAppend: boolean;
-  /** The one place the transport security comes from. @defaultValue insecure */
+  /** The one place the transport security comes from (called at each bind). @defaultValue insecure */
   readonly credentials?: () => ServerCredentials;
+  /** Authentication and ACL checks of every call; nodes over one store share one. @defaultValue insecure */
+  readonly callSecurity?: CallSecurity;
   /** `event_store.client.operations.Operations`; not served when unset (grpc-js answers UNIMPLEMENTED). */
   readonly operations?: UntypedServiceImplementation;
 }
@@ -72,6 +75,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     store: options.store,
     faults,
     calls,
+    security: options.callSecurity ?? insecureCallSecurity,
     logger,
     maxAppendSize: options.maxAppendSize,
     batchAppend: options.batchAppend,
@@ -82,15 +86,18 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   };
 
   const services = loadServices();
-  server.addService(services.streams, {
-    Read: readHandler(ctx),
-    Append: appendHandler(ctx),
-    BatchAppend: batchAppendHandler(ctx),
-    Delete: deleteHandler(ctx, false),
-    Tombstone: deleteHandler(ctx, true),
-  });
-  server.addService(services.serverFeatures, { GetSupportedMethods: serverFeaturesHandler(ctx) });
-  server.addService(services.gossip, { Read: gossipHandler(ctx) });
+  server.addService(
+    services.streams,
+    ctx.security.guard({
+      Read: readHandler(ctx),
+      Append: appendHandler(ctx),
+      BatchAppend: batchAppendHandler(ctx),
+      Delete: deleteHandler(ctx, false),
+      Tombstone: deleteHandler(ctx, true),
+    }),
+  );
+  server.addService(services.serverFeatures, ctx.security.guard({ GetSupportedMethods: serverFeaturesHandler(ctx) }));
+  server.addService(services.gossip, ctx.security.guard({ Read: gossipHandler(ctx) }));
   if (options.operations !== undefined) server.addService(services.operations, options.operations);
 
   let state: Lifecycle = 'starting';

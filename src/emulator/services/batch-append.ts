@@ -68,6 +68,11 @@ const STATUS = {
     message: 'MaximumAppendSizeExceeded',
     details: maxAppendSizeAny(max),
   }),
+  accessDenied: (): RpcStatus => ({
+    code: status.PERMISSION_DENIED,
+    message: 'AccessDenied',
+    details: emptyAny('AccessDenied'),
+  }),
   badRequest: (message: string): RpcStatus => ({
     code: status.INVALID_ARGUMENT,
     message: 'BadRequest',
@@ -88,6 +93,8 @@ interface CallIo {
   started(): void;
   /** Ends the whole call with an error (fails every in-flight append of that client). */
   endCall(error: RpcError): void;
+  /** Whether the call's user may append to `streamName`. */
+  mayWrite(streamName: string): boolean;
 }
 
 /**
@@ -134,6 +141,7 @@ export function batchAppendHandler(ctx: ServiceContext) {
         inflight += 1;
       },
       endCall: (error) => endCall(error),
+      mayWrite: (streamName) => ctx.security.check(call, streamName, 'write') === undefined,
     };
 
     call.on('data', (req: BatchAppendReq) => {
@@ -195,6 +203,11 @@ function accept(ctx: ServiceContext, pending: Map<string, PendingBatch>, req: Ba
     const expected = parseExpected(req.options, 'expected_stream_position', 'stream_position');
     if (isRpcError(expected)) {
       answer(name, undefined, STATUS.badRequest(expected.details));
+      return;
+    }
+    // Per request, like the real server: the denied batch gets a Status and the stream stays open.
+    if (!io.mayWrite(name)) {
+      answer(name, expected, STATUS.accessDenied());
       return;
     }
     const deadlineMs = deadlineOf(req.options.deadline);

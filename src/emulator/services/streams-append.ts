@@ -57,6 +57,8 @@ export function appendHandler(ctx: ServiceContext) {
           }
           const name = parseStreamName(req.options.stream_identifier);
           if (isRpcError(name)) return finish(name);
+          const denied = ctx.security.check(call, name, 'write');
+          if (denied) return finish(denied);
           const exp = parseExpected(req.options, 'expected_stream_revision', 'revision');
           if (isRpcError(exp)) return finish(exp);
           streamName = name;

@@ -19,6 +19,8 @@ export function deleteHandler(ctx: ServiceContext, hard: boolean) {
       if (!options) return callback(rpcErrors.invalidArgument('Delete options are required.'));
       const name = parseStreamName(options.stream_identifier);
       if (isRpcError(name)) return callback(name);
+      const denied = ctx.security.check(call, name, 'delete');
+      if (denied) return callback(denied);
       const expected = parseExpected(options, 'expected_stream_revision', 'revision');
       if (isRpcError(expected)) return callback(expected);
       const result: WriteResult = hard ? ctx.store.tombstone(name, expected) : ctx.store.softDelete(name, expected);

@@ -49,6 +49,12 @@ export function readHandler(ctx: ServiceContext) {
       finish(plan);
       return;
     }
+    const streamId = plan.target.kind === 'all' ? '$all' : plan.target.streamId;
+    const denied = ctx.security.check(call, streamId, 'read');
+    if (denied) return finish(denied);
+    if (plan.count === undefined) {
+      ctx.security.watch(call, streamId, 'read', abort.signal, () => finish(rpcErrors.accessDenied()));
+    }
     const out = new ResponseWriter(call, abort.signal);
     const refused = ctx.node.checkRead(call.metadata);
     // A subscription starting at the end goes live without a catch-up read, so the real server never refuses it.

@@ -47,6 +47,10 @@ export const rpcErrors = {
       'leader-endpoint-port': String(port),
     }),
   unavailable: (): RpcError => make(status.UNAVAILABLE, 'Server Is Not Ready'),
+  /** `RpcExceptions.AccessDenied()`: an authorization failure. */
+  accessDenied: (): RpcError => make(status.PERMISSION_DENIED, 'Access Denied', { exception: 'access-denied' }),
+  /** The authentication middleware's answer to bad credentials: no `exception` trailer. */
+  unauthenticated: (): RpcError => make(status.UNAUTHENTICATED, 'Unauthenticated'),
   deadline: (): RpcError => make(status.DEADLINE_EXCEEDED, 'Operation timed out'),
   cancelled: (): RpcError => make(status.CANCELLED, 'Operation was cancelled'),
   internal: (message = 'Internal emulator error'): RpcError => make(status.INTERNAL, message),
