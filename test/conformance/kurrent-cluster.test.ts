@@ -1,10 +1,11 @@
 // The successor client, `@kurrent/kurrentdb-client`, on a cluster: it discovers the leader by gossip (its grpc-js
 // appends and its Rust-bridge reads alike), follows a new leader after an election, and reads from a follower
-// with nodePreference=follower. Only this client is loaded here (see kurrent-client.test.ts for why).
+// with nodePreference=follower; the same over TLS on a secure cluster through the connection string as printed.
+// Only this client is loaded here (see kurrent-client.test.ts for why).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { KurrentDBClient, NotLeaderError, START, jsonEvent } from '@kurrent/kurrentdb-client';
+import { AccessDeniedError, KurrentDBClient, NotLeaderError, START, jsonEvent } from '@kurrent/kurrentdb-client';
 import { openCluster, type ClusterTarget } from '../helpers/conformance-cluster.js';
 import { collect, rejection, uniqueStream } from '../helpers/conformance-server.js';
 
@@ -60,5 +61,41 @@ describe('@kurrent/kurrentdb-client on a cluster', () => {
       'a requiresLeader read through nodePreference=follower',
     );
     assert.ok(err instanceof NotLeaderError, `NotLeaderError, got ${String(err)}`);
+  });
+
+  test('secure cluster: the printed string as is (TLS, admin), an election, follower reads, ACLs on a follower', async (t) => {
+    const target = await openCluster(t, { secure: true });
+    const leader = await target.stableLeader();
+    const client = KurrentDBClient.connectionString(target.connectionString);
+    target.addCleanup(() => client.dispose());
+    const stream = uniqueStream('kc-sec');
+    const first = await client.appendToStream(stream, event(0), { requiresLeader: true });
+    assert.equal(first.nextExpectedRevision, 0n);
+
+    await target.operation(leader, 'ResignNode', { user: 'ops', password: 'changeit' });
+    const after = await eventually('an append after the resignation', () =>
+      client.appendToStream(stream, event(1), { requiresLeader: true }),
+    );
+    assert.equal(after.nextExpectedRevision, 1n);
+    assert.notEqual((await target.stableLeader()).instanceId, leader.instanceId);
+
+    const followerClient = KurrentDBClient.connectionString(`${target.connectionString}&nodePreference=follower`);
+    target.addCleanup(() => followerClient.dispose());
+    const all = await collect(followerClient.readAll({ fromPosition: START }));
+    assert.deepEqual(
+      all.filter((e) => e.event?.streamId === stream).map((e) => e.event!.revision),
+      [0n, 1n],
+    );
+    const err = await rejection(
+      collect(followerClient.readStream(stream, { requiresLeader: true })),
+      'a requiresLeader read through nodePreference=follower',
+    );
+    assert.ok(err instanceof NotLeaderError, `NotLeaderError, got ${String(err)}`);
+    // ops on a follower: user streams yes (the write is forwarded), $all no.
+    const ops = KurrentDBClient.connectionString(`${target.as('ops')}&nodePreference=follower`);
+    target.addCleanup(() => ops.dispose());
+    await ops.appendToStream(stream, event(2));
+    const denied = await rejection(collect(ops.readAll({ maxCount: 1 })), 'ops reading $all');
+    assert.ok(denied instanceof AccessDeniedError, `AccessDeniedError, got ${String(denied)}`);
   });
 });

@@ -1,9 +1,18 @@
 // The cluster a cluster conformance test talks to, without any event-store client: an in-process emulated
-// three-node cluster by default, or the real cluster named by ESDB_CLUSTER_URL. Gossip and Operations are called
-// over plain grpc-js with the emulator's own protos (no generated client classes), so both clients' tests can
-// use it.
+// three-node cluster by default (secure with `{ secure: ... }`), or the real cluster named by ESDB_CLUSTER_URL
+// (ESDB_SECURE_CLUSTER_URL for the secure cases). Gossip and Operations are called over plain grpc-js with the
+// emulator's own protos (no generated client classes), so both clients' tests can use it; over TLS with the
+// connection string's tlsCAFile, and with its credentials unless a test names others.
+import { readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  loadPackageDefinition,
+  Metadata,
+  type ChannelCredentials,
+  type Client,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import type { ClusterOptions, EmulatorCluster } from '../../src/emulator/cluster/index.js';
 import { startCluster } from '../../src/emulator/index.js';
 import { loadPackageDefinition as loadEmulatorProtos } from '../../src/emulator/protos.js';
@@ -13,9 +22,26 @@ import { waitUntil } from './conformance-server.js';
 /** A real cluster under test (several hosts, `tls=false`), when set. */
 export const EXTERNAL_CLUSTER_URL: string | undefined = process.env.ESDB_CLUSTER_URL?.trim() || undefined;
 
+/** A real secure cluster under test: admin's connection string naming every node, `tls=true&tlsCAFile=...`. */
+export const EXTERNAL_SECURE_CLUSTER_URL: string | undefined = process.env.ESDB_SECURE_CLUSTER_URL?.trim() || undefined;
+/** `NAME:PASSWORD` of a user of the real secure cluster that is in neither `$admins` nor `$ops`. */
+const EXTERNAL_PLAIN_USER: string | undefined = process.env.ESDB_SECURE_CLUSTER_USER?.trim() || undefined;
+
+/** The plain user the emulated secure cluster gets (`--user` style). */
+const EMULATED_PLAIN_USER = 'plain:plain-secret';
+
 export function clusterEmulatorOnly(what: string): string | undefined {
   return EXTERNAL_CLUSTER_URL !== undefined ? `ESDB_CLUSTER_URL is set: ${what} needs the emulated cluster` : undefined;
 }
+
+export function secureClusterEmulatorOnly(what: string): string | undefined {
+  return EXTERNAL_SECURE_CLUSTER_URL !== undefined
+    ? `ESDB_SECURE_CLUSTER_URL is set: ${what} needs the emulated cluster`
+    : undefined;
+}
+
+/** Credentials for a raw call: a user and password, or none at all (anonymous). */
+export type CallAuth = { readonly user: string; readonly password: string } | 'anonymous';
 
 export interface GossipEntry {
   readonly instanceId: string;
@@ -35,16 +61,20 @@ export interface ClusterTarget {
   gossip(seed?: { host: string; port: number }): Promise<GossipEntry[]>;
   /** Polls gossip until exactly one live leader shows and every live member is Leader or Follower. */
   stableLeader(timeoutMs?: number): Promise<GossipEntry>;
-  /** Operations.<method> on one node. */
-  operation(node: { host: string; port: number }, method: 'ResignNode' | 'Shutdown'): Promise<void>;
-  /** `esdb://HOST:PORT?tls=false`: that node alone. */
+  /** Operations.<method> on one node, as the connection string's user unless `auth` says otherwise. */
+  operation(node: { host: string; port: number }, method: 'ResignNode' | 'Shutdown', auth?: CallAuth): Promise<void>;
+  /** The connection string with that node alone (same credentials and TLS options). */
   single(node: { host: string; port: number }): string;
+  /** The connection string as another user (`undefined`: no credentials). */
+  as(user: string | undefined, password?: string): string;
+  /** A user in neither `$admins` nor `$ops` (secure targets; undefined when the real cluster names none). */
+  readonly plainUser: { user: string; password: string } | undefined;
   /** Runs `cleanup` when the test ends, before the cluster stops. */
   addCleanup(cleanup: () => unknown): void;
 }
 
 type RawClient = Client & Record<string, (req: unknown, cb: (err: ServiceError | null, res: unknown) => void) => void>;
-type ClientCtor = new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => RawClient;
+type ClientCtor = new (address: string, creds: ChannelCredentials) => RawClient;
 
 function ctor(name: string): ClientCtor {
   const grpc = loadPackageDefinition(loadEmulatorProtos()) as unknown as Record<string, unknown>;
@@ -53,12 +83,29 @@ function ctor(name: string): ClientCtor {
   return value as ClientCtor;
 }
 
-async function unary(type: string, method: string, node: { host: string; port: number }): Promise<unknown> {
+interface Transport {
+  readonly channel: () => ChannelCredentials;
+  readonly auth: CallAuth;
+}
+
+async function unary(
+  type: string,
+  method: string,
+  node: { host: string; port: number },
+  transport: Transport,
+): Promise<unknown> {
   const Ctor = ctor(type);
-  const client = new Ctor(`${node.host}:${node.port}`, credentials.createInsecure());
+  const client = new Ctor(`${node.host}:${node.port}`, transport.channel());
+  const metadata = new Metadata();
+  const auth = transport.auth;
+  if (auth !== 'anonymous') {
+    metadata.set('authorization', `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`);
+  }
   try {
     return await new Promise((resolve, reject) => {
-      client[method]!({}, (err, res) => (err ? reject(err) : resolve(res)));
+      (
+        client[method] as unknown as (r: unknown, m: Metadata, cb: (e: ServiceError | null, r: unknown) => void) => void
+      )({}, metadata, (err, res) => (err ? reject(err) : resolve(res)));
     });
   } finally {
     client.close();
@@ -86,13 +133,46 @@ const STATE_NAMES = Object.fromEntries(Object.entries(VNodeState).map(([k, v]) =
   VNodeStateName
 >;
 
-function seedsOf(connectionString: string): { host: string; port: number }[] {
-  const m = /^esdb(?:\+discover)?:\/\/(?:[^@/]*@)?([^/?]+)/.exec(connectionString);
+interface ParsedConnectionString {
+  readonly scheme: string;
+  readonly auth: CallAuth;
+  readonly seeds: { host: string; port: number }[];
+  /** `?...` (possibly empty). */
+  readonly query: string;
+  readonly caFile: string | undefined;
+  readonly tls: boolean;
+}
+
+function parse(connectionString: string): ParsedConnectionString {
+  const m = /^(esdb(?:\+discover)?:\/\/)(?:([^@/]*)@)?([^/?]+)\/?(\?.*)?$/.exec(connectionString);
   if (!m) throw new Error(`cannot read the hosts of ${connectionString}`);
-  return m[1]!.split(',').map((hp) => {
+  const seeds = m[3]!.split(',').map((hp) => {
     const [host, port] = hp.split(':');
     return { host: host!, port: Number(port ?? 2113) };
   });
+  const query = m[4] ?? '';
+  const params = new URLSearchParams(query.slice(1));
+  const userInfo = m[2];
+  const colon = userInfo?.indexOf(':') ?? -1;
+  const auth: CallAuth =
+    userInfo === undefined || colon < 0
+      ? 'anonymous'
+      : {
+          user: decodeURIComponent(userInfo.slice(0, colon)),
+          password: decodeURIComponent(userInfo.slice(colon + 1)),
+        };
+  return {
+    scheme: m[1]!,
+    auth,
+    seeds,
+    query,
+    caFile: params.get('tlsCAFile') ?? undefined,
+    tls: (params.get('tls') ?? 'true').toLowerCase() !== 'false',
+  };
+}
+
+function userInfoOf(user: string | undefined, password: string): string {
+  return user === undefined ? '' : `${encodeURIComponent(user)}:${encodeURIComponent(password)}@`;
 }
 
 export async function openCluster(t: TestContext, options: ClusterOptions = {}): Promise<ClusterTarget> {
@@ -102,14 +182,40 @@ export async function openCluster(t: TestContext, options: ClusterOptions = {}):
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
     await cluster?.stop();
   });
-  if (EXTERNAL_CLUSTER_URL === undefined) cluster = await startCluster({ nodes: 3, ...options });
-  const connectionString = EXTERNAL_CLUSTER_URL ?? cluster!.connectionString;
-  const seeds = seedsOf(connectionString);
+  const secure = options.secure !== undefined && options.secure !== false;
+  const external = secure ? EXTERNAL_SECURE_CLUSTER_URL : EXTERNAL_CLUSTER_URL;
+  if (external === undefined) {
+    const extraUsers = typeof options.secure === 'object' ? (options.secure.users ?? []) : [];
+    cluster = await startCluster({
+      nodes: 3,
+      ...options,
+      ...(secure
+        ? {
+            secure: { ...(options.secure === true ? {} : options.secure), users: [...extraUsers, EMULATED_PLAIN_USER] },
+          }
+        : {}),
+    });
+  }
+  const connectionString = external ?? cluster!.connectionString;
+  const parsed = parse(connectionString);
+  const seeds = parsed.seeds;
+  const channel = (): ChannelCredentials =>
+    parsed.tls
+      ? credentials.createSsl(parsed.caFile === undefined ? null : readFileSync(parsed.caFile))
+      : credentials.createInsecure();
+  const plainSpec = external === undefined ? EMULATED_PLAIN_USER : EXTERNAL_PLAIN_USER;
+  const plainUser =
+    secure && plainSpec !== undefined
+      ? { user: plainSpec.slice(0, plainSpec.indexOf(':')), password: plainSpec.slice(plainSpec.indexOf(':') + 1) }
+      : undefined;
   const gossip = async (seed?: { host: string; port: number }): Promise<GossipEntry[]> => {
     let lastError: unknown;
     for (const s of seed === undefined ? seeds : [seed]) {
       try {
-        const info = (await unary('event_store.client.gossip.Gossip', 'Read', s)) as { members: RawMember[] };
+        // Gossip is anonymous on the real server; the clients call it without credentials.
+        const info = (await unary('event_store.client.gossip.Gossip', 'Read', s, { channel, auth: 'anonymous' })) as {
+          members: RawMember[];
+        };
         return info.members.map((m) => ({
           instanceId: idText(m.instance_id),
           state: STATE_NAMES[m.state] ?? 'Unknown',
@@ -143,10 +249,14 @@ export async function openCluster(t: TestContext, options: ClusterOptions = {}):
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    async operation(node, method) {
-      await unary('event_store.client.operations.Operations', method, node);
+    async operation(node, method, auth = parsed.auth) {
+      await unary('event_store.client.operations.Operations', method, node, { channel, auth });
     },
-    single: (node) => `esdb://${node.host}:${node.port}?tls=false`,
+    single: (node) =>
+      connectionString.replace(/^(esdb(?:\+discover)?:\/\/(?:[^@/]*@)?)[^/?]+/, `$1${node.host}:${node.port}`),
+    as: (user, password = 'changeit') =>
+      `${parsed.scheme}${userInfoOf(user, password)}${seeds.map((s) => `${s.host}:${s.port}`).join(',')}${parsed.query}`,
+    plainUser,
     addCleanup: (cleanup) => cleanups.push(cleanup),
   };
 }

@@ -22,7 +22,7 @@ async function runUntilReady(
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
-      const m = /esdb:\/\/\S+\?tls=false/.exec(stdout);
+      const m = /esdb:\/\/\S+\?tls=(?:false|true\S*)/.exec(stdout);
       if (m && stdout.endsWith('\n')) resolve(m[0]);
     });
     child.once('exit', (code) => reject(new Error(`exited ${code} before ready: ${stdout}${stderr}`)));
@@ -75,6 +75,50 @@ describe('esdb-linker emulator (CLI)', () => {
       for await (const e of node.readStream('cli-cluster-check')) if (e.event) count++;
       assert.equal(count, 1, `node ${port} has the event`);
     }
+    assert.equal(await run.signal('SIGTERM'), 0);
+    assert.equal(run.stdout().trimEnd().split('\n').length, 1, `exactly one stdout line: ${run.stdout()}`);
+  });
+
+  it('--cluster 3 --secure: one TLS string naming three nodes that both clients accept as printed', async (t) => {
+    const run = await runUntilReady(t, ['--cluster', '3', '--secure', '--port', '0', '--election-ms', '100']);
+    const m =
+      /^esdb:\/\/admin:changeit@127\.0\.0\.1:(\d+),127\.0\.0\.1:(\d+),127\.0\.0\.1:(\d+)\?tls=true&tlsCAFile=(\/\S+\.crt)$/.exec(
+        run.url,
+      );
+    assert.ok(m, `three TLS hosts in ${run.url}`);
+    assert.equal(new Set(m.slice(1, 4)).size, 3, 'three distinct ports');
+    const client = EventStoreDBClient.connectionString(run.url);
+    t.after(() => client.dispose());
+    const stream = `cli-secure-cluster-${process.pid}`;
+    const result = await client.appendToStream(stream, [jsonEvent({ type: 'T', data: {} })], { requiresLeader: true });
+    assert.equal(result.nextExpectedRevision, 0n);
+    // One certificate serves every node, and every node knows the same users.
+    for (const port of m.slice(1, 4)) {
+      const node = EventStoreDBClient.connectionString(
+        `esdb://ops:changeit@127.0.0.1:${port}?tls=true&tlsCAFile=${m[4]}`,
+      );
+      t.after(() => node.dispose());
+      let count = 0;
+      for await (const e of node.readStream(stream)) if (e.event) count++;
+      assert.equal(count, 1, `node ${port} serves the event to ops over TLS`);
+    }
+    // The successor client in its own process (the two clients' generated classes cannot share one).
+    const kurrent = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { KurrentDBClient } from '@kurrent/kurrentdb-client';
+         const c = KurrentDBClient.connectionString(process.argv[1]);
+         let n = 0; for await (const e of c.readStream(process.argv[2], { requiresLeader: true })) n++;
+         await c.dispose(); process.stdout.write(String(n));`,
+        run.url,
+        stream,
+      ],
+      // From the repository, so the package resolves whatever the test runner's working directory.
+      { encoding: 'utf8', timeout: 30_000, cwd: fileURLToPath(new URL('../../..', import.meta.url)) },
+    );
+    assert.equal(kurrent.stdout, '1', `kurrent client: ${kurrent.stderr}`);
     assert.equal(await run.signal('SIGTERM'), 0);
     assert.equal(run.stdout().trimEnd().split('\n').length, 1, `exactly one stdout line: ${run.stdout()}`);
   });
