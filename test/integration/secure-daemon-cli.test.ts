@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { jsonEvent } from '@eventstore/db-client';
 import { compareNodes } from '../../src/verify/compare-nodes.js';
-import { ChildTracker, exitWithin, writeTempConfig, type CliProcess } from '../helpers/daemon-process.js';
+import { ChildTracker, eventually, exitWithin, writeTempConfig, type CliProcess } from '../helpers/daemon-process.js';
 import { startNodes, uniqueName, type TestNode } from '../helpers/nodes.js';
 import { appendJson, compareStreams, readCheckpoint } from '../helpers/stream-compare.js';
 
@@ -254,4 +254,59 @@ test('validate --connect names a node it cannot reach or whose TLS certificate i
   assert.equal(exit.code, 1, out + p.stderr());
   assert.match(out, /UNREACHABLE +read \$all .*cannot reach the node: .*certificate/);
   assert.match(out, /node dc2 .*\n {2}UNREACHABLE +write esdb-linker-preflight/);
+});
+
+/** The least-privilege recipe of docs/secure-cluster.md: `$-streams` opened to one group through `$settings`. */
+const RECIPE_SETTINGS = {
+  $userStreamAcl: { $r: '$all', $w: '$all', $d: '$all', $mr: '$all', $mw: '$all' },
+  $systemStreamAcl: {
+    $r: ['$admins', 'replicators'],
+    $w: ['$admins', 'replicators'],
+    $d: '$admins',
+    $mr: ['$admins', 'replicators'],
+    $mw: ['$admins', 'replicators'],
+  },
+};
+
+test('least privilege: a user of a group granted through $settings replicates, and losing the grant fails the link', async (t) => {
+  const children = new ChildTracker();
+  const [dc1, dc2] = await startNodes(['dc1', 'dc2'], { secure: { users: ['linker:lp-pass:replicators'] } });
+  t.after(async () => {
+    await children.killAll();
+    await Promise.all([dc1!.stop(), dc2!.stop()]);
+  });
+  const origin = dc1!.client();
+  const destination = dc2!.client();
+  for (const admin of [origin, destination]) {
+    await admin.appendToStream('$settings', jsonEvent({ type: 'update-default-acl', data: RECIPE_SETTINGS }));
+  }
+  const link = uniqueName('least');
+  const streams = [`${link}-a`, `${link}-b`];
+  for (const s of streams) await appendJson(origin, s, 4, 60);
+  const config = await writeTempConfig({
+    nodes: [
+      { name: 'dc1', connectionString: as(dc1!, 'linker', 'lp-pass') },
+      { name: 'dc2', connectionString: as(dc2!, 'linker', 'lp-pass') },
+    ],
+    links: [{ name: link, origin: 'dc1', destination: 'dc2', filter: { includeStreamPrefixes: [`${link}-`] } }],
+    log: { level: 'info', format: 'json' },
+  });
+  t.after(() => config.remove());
+  const p = children.spawn(['run', '--config', config.path]);
+  await p.waitForLog((l) => l.msg === 'caught up: live', 30_000, 'the link catching up');
+  await eventually(async () => (await compareStreams(origin, destination, streams)).length === 0, 30_000, 'replica');
+
+  // The origin's admin takes $all away from the group: the live subscription is dropped and the link fails.
+  await origin.appendToStream(
+    '$settings',
+    jsonEvent({
+      type: 'update-default-acl',
+      data: { ...RECIPE_SETTINGS, $systemStreamAcl: { ...RECIPE_SETTINGS.$systemStreamAcl, $r: '$admins' } },
+    }),
+  );
+  const exit = await exitWithin(p, 30_000, 'run after losing the grant');
+  assert.equal(exit.code, EXIT_LINK_FAILED, p.stdout().slice(-3000));
+  const line = failureLine(p);
+  assert.equal(line.code, 'ESDBL_ACCESS_DENIED');
+  assert.match(String(line.msg), /user 'linker' may not read \$all on origin node dc1/);
 });
