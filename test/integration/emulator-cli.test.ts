@@ -104,6 +104,32 @@ describe('esdb-linker emulator (CLI)', () => {
     assert.equal(await second.signal('SIGTERM'), 0);
   });
 
+  it('--secure with --cert, --key and --ca serves your own certificates', async (t) => {
+    const made = mkdtempSync(join(tmpdir(), 'esdb-linker-own-certs-'));
+    t.after(() => rmSync(made, { recursive: true, force: true }));
+    // A first run makes a development set; the second takes its files as the user's own.
+    const maker = await runUntilReady(t, ['--secure', '--port', '0', '--data', made]);
+    assert.equal(await maker.signal('SIGTERM'), 0);
+    const certs = join(made, 'certs');
+    const own = await runUntilReady(t, [
+      '--secure',
+      '--port',
+      '0',
+      '--cert',
+      join(certs, 'node.crt'),
+      '--key',
+      join(certs, 'node.key'),
+      '--ca',
+      join(certs, 'ca.crt'),
+    ]);
+    assert.ok(own.url.endsWith(`tlsCAFile=${join(certs, 'ca.crt')}`), own.url);
+    const client = EventStoreDBClient.connectionString(own.url);
+    t.after(() => client.dispose());
+    const result = await client.appendToStream(`cli-own-${Date.now()}`, [jsonEvent({ type: 'T', data: {} })]);
+    assert.equal(result.nextExpectedRevision, 0n);
+    assert.equal(await own.signal('SIGTERM'), 0);
+  });
+
   for (const [args, message] of [
     [['--user', 'bob:pw'], /need --secure/],
     [['--secure', '--cert', 'x.crt'], /certificate, its key and the CA/],
