@@ -1,6 +1,8 @@
 // A three-node origin cluster into a three-node destination cluster, writers on the origin throughout, repeated
 // elections (ResignNode) on both sides, a leader Shutdown and restart on both sides, and a kill -9 of the daemon:
-// the destination ends as an exact stream-by-stream copy, nothing lost and nothing doubled.
+// the destination ends as an exact stream-by-stream copy, nothing lost and nothing doubled. Run twice: insecure,
+// and secure (TLS with the clusters' development CA, admin's credentials from the connection string for the
+// origin and from a connectionStringFile for the destination).
 import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
@@ -51,112 +53,127 @@ async function shutdownLeaderAndRestart(cluster: EmulatorCluster, log: string[],
   log.push(`${side}: node ${leader.index} restarted as ${cluster.nodes[leader.index]!.state}`);
 }
 
-test('cluster to cluster through elections, leader shutdowns and a daemon kill -9: an exact copy', async (t) => {
-  const children = new ChildTracker();
-  const origin = await startCluster({ nodes: 3, electionMs: 300 });
-  const destination = await startCluster({ nodes: 3, electionMs: 300 });
-  const writerStop = new AbortController();
-  const originClient = EventStoreDBClient.connectionString(origin.connectionString);
-  const destinationClient = EventStoreDBClient.connectionString(destination.connectionString);
-  t.after(async () => {
-    writerStop.abort();
-    await children.killAll();
-    await Promise.all([originClient.dispose(), destinationClient.dispose()]);
-    await Promise.all([origin.stop(), destination.stop()]);
-  });
-  const link = uniqueName('cluster');
-  const streams = Array.from({ length: STREAMS }, (_, i) => `${link}-stream-${i}`);
-  const config = await writeTempConfig({
-    nodes: [
-      // Origin reads go to a follower, as the official replicator does; the destination writes find the leader.
-      { name: 'dc1', connectionString: origin.connectionString, nodePreference: 'follower' },
-      { name: 'dc2', connectionString: destination.connectionString },
-    ],
-    links: [
-      {
-        name: link,
-        origin: 'dc1',
-        destination: 'dc2',
-        checkpointIntervalMs: 100,
-        retry: { initialDelayMs: 20, maxDelayMs: 300 },
-        filter: { includeStreamPrefixes: [`${link}-`] },
-      },
-    ],
-    log: { level: 'info', format: 'json' },
-    shutdownGraceMs: 5_000,
-  });
-  t.after(() => config.remove());
-
-  const startDaemon = async (): Promise<CliProcess> => {
-    const daemon = children.spawn(['run', '--config', config.path]);
-    await daemon.waitForLog((l) => l.msg === 'running' || l.level === 'error', 30_000, 'the daemon running');
-    return daemon;
-  };
-
-  const writer = writeUntil(originClient, streams, writerStop.signal);
-  const events: string[] = [];
-  let daemon = await startDaemon();
-  for (let round = 0; round < ELECTIONS_PER_SIDE; round++) {
-    await delay(200 + randomInt(300));
-    await resignAndWait(origin, events, 'origin');
-    await delay(100 + randomInt(200));
-    await resignAndWait(destination, events, 'destination');
-    if (round === 2) {
-      daemon.kill('SIGKILL');
-      const exit = await exitWithin(daemon, 10_000, 'kill -9');
-      assert.equal(exit.signal, 'SIGKILL', `the daemon died on its own:\n${daemon.stdout().slice(-3000)}`);
-      events.push('daemon killed (-9) and restarted');
-      daemon = await startDaemon();
+for (const secure of [false, true]) {
+  const kind = secure ? 'secure cluster to secure cluster' : 'cluster to cluster';
+  test(`${kind} through elections, leader shutdowns and a daemon kill -9: an exact copy`, async (t) => {
+    const children = new ChildTracker();
+    const origin = await startCluster({ nodes: 3, electionMs: 300, secure });
+    const destination = await startCluster({ nodes: 3, electionMs: 300, secure });
+    if (secure) {
+      for (const cluster of [origin, destination]) {
+        assert.match(cluster.connectionString, /^esdb:\/\/admin:changeit@[^,]+,[^,]+,[^,?]+\?tls=true&tlsCAFile=\//);
+      }
     }
-  }
-  // The origin subscription sits on a follower (nodePreference): taking each follower away in turn moves it.
-  for (const follower of origin.nodes.filter((n) => n.state === 'Follower').map((n) => n.index)) {
-    await origin.shutdownNode(follower);
-    await delay(300);
-    await origin.restartNode(follower);
-    events.push(`origin: follower ${follower} shut down and restarted`);
-  }
-  await shutdownLeaderAndRestart(origin, events, 'origin');
-  await shutdownLeaderAndRestart(destination, events, 'destination');
-  await delay(500);
-  writerStop.abort();
-  const appended = await writer;
-  assert.ok(appended > 0, 'the writer appended events throughout');
-  // The daemon that lived through the elections and shutdowns catches up by itself.
-  await eventually(
-    async () => (await compareStreams(originClient, destinationClient, streams)).length === 0,
-    30_000,
-    'the running daemon to copy everything',
-  );
-  daemon.kill('SIGKILL');
-  await exitWithin(daemon, 10_000, 'final kill');
-  const warnings = daemon.logs().filter((l) => l.level === 'warn' || l.level === 'error' || l.level === 'fatal');
-  assert.equal(warnings.filter((l) => l.level === 'fatal').length, 0, 'no fatal log');
-  if (process.env.CLUSTER_TEST_DEBUG) {
-    const msgs = new Map<string, number>();
-    for (const l of daemon.logs())
-      msgs.set(`${String(l.level)} ${String(l.msg)}`, (msgs.get(`${String(l.level)} ${String(l.msg)}`) ?? 0) + 1);
-    t.diagnostic(JSON.stringify([...msgs]));
-  }
-  t.diagnostic(
-    `the last daemon logged ${warnings.length} warnings/errors, e.g. ${warnings
-      .slice(0, 2)
-      .map((w) => JSON.stringify(w))
-      .join(' | ')}`,
-  );
-  t.diagnostic(`${appended} events appended; ${events.join('; ')}`);
+    const writerStop = new AbortController();
+    const originClient = EventStoreDBClient.connectionString(origin.connectionString);
+    const destinationClient = EventStoreDBClient.connectionString(destination.connectionString);
+    t.after(async () => {
+      writerStop.abort();
+      await children.killAll();
+      await Promise.all([originClient.dispose(), destinationClient.dispose()]);
+      await Promise.all([origin.stop(), destination.stop()]);
+    });
+    const link = uniqueName('cluster');
+    const streams = Array.from({ length: STREAMS }, (_, i) => `${link}-stream-${i}`);
+    // Secure: the destination's credentials come from a file, as a deployment keeps them out of the config.
+    const destinationFile = await writeTempConfig(`${destination.connectionString}\n`, 'dc2.connection');
+    t.after(() => destinationFile.remove());
+    const config = await writeTempConfig({
+      nodes: [
+        // Origin reads go to a follower, as the official replicator does; the destination writes find the leader.
+        { name: 'dc1', connectionString: origin.connectionString, nodePreference: 'follower' },
+        secure
+          ? { name: 'dc2', connectionStringFile: destinationFile.path }
+          : { name: 'dc2', connectionString: destination.connectionString },
+      ],
+      links: [
+        {
+          name: link,
+          origin: 'dc1',
+          destination: 'dc2',
+          checkpointIntervalMs: 100,
+          retry: { initialDelayMs: 20, maxDelayMs: 300 },
+          filter: { includeStreamPrefixes: [`${link}-`] },
+        },
+      ],
+      log: { level: 'info', format: 'json' },
+      shutdownGraceMs: 5_000,
+    });
+    t.after(() => config.remove());
 
-  const final = children.spawn(['run', '--config', config.path, '--until-caught-up', '--timeout', '45s']);
-  const exit = await exitWithin(final, 60_000, 'final --until-caught-up');
-  assert.deepEqual(exit, { code: 0, signal: null }, `stdout:\n${final.stdout().slice(-4000)}`);
+    const startDaemon = async (): Promise<CliProcess> => {
+      const daemon = children.spawn(['run', '--config', config.path]);
+      await daemon.waitForLog((l) => l.msg === 'running' || l.level === 'error', 30_000, 'the daemon running');
+      return daemon;
+    };
 
-  const differences = await compareStreams(originClient, destinationClient, streams);
-  assert.deepEqual(differences, [], events.join('; '));
-  const verified = await compareNodes(originClient, destinationClient, { includeStreamPrefixes: [`${link}-`] });
-  assert.deepEqual(verified.differences, []);
-  assert.ok(verified.equal && verified.eventsCompared > 0, 'compareNodes compared events and found them equal');
-  assert.ok(await readCheckpoint(destinationClient, link), 'checkpoint present');
-  const elections = events.filter((e) => e.includes('->'));
-  assert.equal(elections.filter((e) => e.startsWith('origin')).length, ELECTIONS_PER_SIDE);
-  assert.equal(elections.filter((e) => e.startsWith('destination')).length, ELECTIONS_PER_SIDE);
-});
+    const writer = writeUntil(originClient, streams, writerStop.signal);
+    const events: string[] = [];
+    let daemon = await startDaemon();
+    for (let round = 0; round < ELECTIONS_PER_SIDE; round++) {
+      await delay(200 + randomInt(300));
+      await resignAndWait(origin, events, 'origin');
+      await delay(100 + randomInt(200));
+      await resignAndWait(destination, events, 'destination');
+      if (round === 2) {
+        daemon.kill('SIGKILL');
+        const exit = await exitWithin(daemon, 10_000, 'kill -9');
+        assert.equal(exit.signal, 'SIGKILL', `the daemon died on its own:\n${daemon.stdout().slice(-3000)}`);
+        events.push('daemon killed (-9) and restarted');
+        daemon = await startDaemon();
+      }
+    }
+    // The origin subscription sits on a follower (nodePreference): taking each follower away in turn moves it.
+    for (const follower of origin.nodes.filter((n) => n.state === 'Follower').map((n) => n.index)) {
+      await origin.shutdownNode(follower);
+      await delay(300);
+      await origin.restartNode(follower);
+      events.push(`origin: follower ${follower} shut down and restarted`);
+    }
+    await shutdownLeaderAndRestart(origin, events, 'origin');
+    await shutdownLeaderAndRestart(destination, events, 'destination');
+    await delay(500);
+    writerStop.abort();
+    const appended = await writer;
+    assert.ok(appended > 0, 'the writer appended events throughout');
+    // The daemon that lived through the elections and shutdowns catches up by itself.
+    await eventually(
+      async () => (await compareStreams(originClient, destinationClient, streams)).length === 0,
+      30_000,
+      'the running daemon to copy everything',
+    );
+    daemon.kill('SIGKILL');
+    await exitWithin(daemon, 10_000, 'final kill');
+    const warnings = daemon.logs().filter((l) => l.level === 'warn' || l.level === 'error' || l.level === 'fatal');
+    assert.equal(warnings.filter((l) => l.level === 'fatal').length, 0, 'no fatal log');
+    const accessFailures = daemon.logs().filter((l) => /ESDBL_(AUTH_FAILED|ACCESS_DENIED)/.test(JSON.stringify(l)));
+    assert.deepEqual(accessFailures, [], 'elections never look like access problems');
+    if (process.env.CLUSTER_TEST_DEBUG) {
+      const msgs = new Map<string, number>();
+      for (const l of daemon.logs())
+        msgs.set(`${String(l.level)} ${String(l.msg)}`, (msgs.get(`${String(l.level)} ${String(l.msg)}`) ?? 0) + 1);
+      t.diagnostic(JSON.stringify([...msgs]));
+    }
+    t.diagnostic(
+      `the last daemon logged ${warnings.length} warnings/errors, e.g. ${warnings
+        .slice(0, 2)
+        .map((w) => JSON.stringify(w))
+        .join(' | ')}`,
+    );
+    t.diagnostic(`${appended} events appended; ${events.join('; ')}`);
+
+    const final = children.spawn(['run', '--config', config.path, '--until-caught-up', '--timeout', '45s']);
+    const exit = await exitWithin(final, 60_000, 'final --until-caught-up');
+    assert.deepEqual(exit, { code: 0, signal: null }, `stdout:\n${final.stdout().slice(-4000)}`);
+
+    const differences = await compareStreams(originClient, destinationClient, streams);
+    assert.deepEqual(differences, [], events.join('; '));
+    const verified = await compareNodes(originClient, destinationClient, { includeStreamPrefixes: [`${link}-`] });
+    assert.deepEqual(verified.differences, []);
+    assert.ok(verified.equal && verified.eventsCompared > 0, 'compareNodes compared events and found them equal');
+    assert.ok(await readCheckpoint(destinationClient, link), 'checkpoint present');
+    const elections = events.filter((e) => e.includes('->'));
+    assert.equal(elections.filter((e) => e.startsWith('origin')).length, ELECTIONS_PER_SIDE);
+    assert.equal(elections.filter((e) => e.startsWith('destination')).length, ELECTIONS_PER_SIDE);
+  });
+}
