@@ -4,11 +4,13 @@ import { CONFIG_INVALID, ConfigError, formatProblem } from '../../config/config-
 import type { ResolvedConfig } from '../../config/config-types.js';
 import { loadConfig } from '../../config/load-config.js';
 import { redactConfig } from '../../config/redact-config.js';
+import { clusterMembers } from '../../preflight/cluster-members.js';
 import { formatNodeReport, reportFailed } from '../../preflight/format-report.js';
-import { planChecks } from '../../preflight/plan-checks.js';
+import { planChecks, type NodePlan } from '../../preflight/plan-checks.js';
 import { probeNode } from '../../preflight/probe-access.js';
+import { describeGossip, probeGossip } from '../../preflight/probe-gossip.js';
 import { errorMessage } from '../../shared/errors.js';
-import { redactText } from '../../shared/redact.js';
+import { redactConnectionString, redactText } from '../../shared/redact.js';
 import type { CommandContext } from '../command-context.js';
 
 interface ValidateFlags {
@@ -60,21 +62,56 @@ export function registerValidateCommand(program: Command, ctx: CommandContext): 
     });
 }
 
-/** `--connect`: probes every node with the rights its links need; false when any check failed. */
+/**
+ * `--connect`: probes every node with the rights its links need; false when any check failed. A node whose
+ * connection string names several hosts (a cluster) is probed member by member: gossip, TLS and every right on
+ * each, since the client alone would only test the member it happens to pick.
+ */
 async function checkNodes(config: ResolvedConfig): Promise<boolean> {
   let ok = true;
   for (const plan of planChecks(config)) {
-    const client = EventStoreDBClient.connectionString(plan.connectionString);
-    try {
-      const report = await probeNode(plan, client);
-      for (const line of formatNodeReport(report, plan.connectionString)) process.stdout.write(`${line}\n`);
-      if (reportFailed(report)) ok = false;
-    } finally {
-      await client.dispose().catch(() => undefined);
+    const members = clusterMembers(plan.connectionString);
+    if (members === undefined) {
+      if (!(await checkOne(plan))) ok = false;
+      continue;
+    }
+    process.stdout.write(`node ${plan.node}: a cluster of ${members.length} members, each checked on its own\n`);
+    for (const member of members) {
+      const memberPlan = {
+        ...plan,
+        node: `${plan.node} member ${member.endpoint}`,
+        connectionString: member.connectionString,
+      };
+      if (!(await checkOne(memberPlan, member.endpoint))) ok = false;
     }
   }
   process.stdout.write(ok ? 'every node is reachable and grants every right\n' : 'problems found: see above\n');
   return ok;
+}
+
+/** One node (or one member of a cluster, with `endpoint`): false when any check failed. */
+async function checkOne(plan: NodePlan, endpoint?: string): Promise<boolean> {
+  const client = EventStoreDBClient.connectionString(plan.connectionString);
+  try {
+    if (endpoint !== undefined) {
+      const gossip = await probeGossip(client, endpoint);
+      if (gossip.status !== 'ok') {
+        process.stdout.write(`node ${plan.node} (${redactConnectionString(plan.connectionString)}):\n`);
+        process.stdout.write(`  ${'UNREACHABLE'.padEnd(11)} gossip: ${gossip.message}\n`);
+        return false;
+      }
+      const report = await probeNode(plan, client);
+      const [header, ...lines] = formatNodeReport(report, plan.connectionString);
+      process.stdout.write(`${header}\n  ${'ok'.padEnd(11)} gossip: ${describeGossip(gossip)}\n`);
+      for (const line of lines) process.stdout.write(`${line}\n`);
+      return !reportFailed(report);
+    }
+    const report = await probeNode(plan, client);
+    for (const line of formatNodeReport(report, plan.connectionString)) process.stdout.write(`${line}\n`);
+    return !reportFailed(report);
+  } finally {
+    await client.dispose().catch(() => undefined);
+  }
 }
 
 function summary(file: string, config: ResolvedConfig): string {
