@@ -2,7 +2,7 @@
 // acknowledged event at the same positions on every node, and its epochs continue where they stopped.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -65,4 +65,57 @@ test('a cluster on --data restarts with its events, the same positions on every 
   }
   assert.equal(views[0]!.length, 3);
   for (const v of views) assert.deepEqual(v, views[0]);
+});
+
+test('a secure cluster on --data keeps its CA, its node certificate and its $settings ACLs across a restart', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'esdb-linker-secure-cluster-data-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const stream = `persist-secure-${randomUUID()}`;
+  // A bad certificate option fails before the log opens, so it leaves no lock behind.
+  await assert.rejects(
+    startCluster({ nodes: 3, dataDir: dir, secure: { certFile: join(dir, 'missing.crt') } }),
+    (err: unknown) => err instanceof LinkerError && err.code === 'ESDBL_EMULATOR_BAD_OPTION',
+  );
+
+  const first = await startCluster({ nodes: 3, dataDir: dir, secure: true });
+  let caBefore: string;
+  try {
+    caBefore = readFileSync(first.security!.caFile, 'utf8');
+    assert.equal(first.security!.caFile, join(dir, 'certs', 'ca.crt'));
+    const admin = EventStoreDBClient.connectionString(first.connectionString);
+    try {
+      await admin.appendToStream(stream, jsonEvent({ type: 'P', data: {} }));
+      // $ops may read $-streams and $all from now on (stored in the log like any event).
+      await admin.appendToStream(
+        '$settings',
+        jsonEvent({
+          type: 'settings',
+          data: {
+            $userStreamAcl: { $r: '$all', $w: '$all', $d: '$all', $mr: '$all', $mw: '$all' },
+            $systemStreamAcl: { $r: ['$admins', '$ops'], $w: '$admins', $d: '$admins', $mr: '$admins', $mw: '$admins' },
+          },
+        }),
+      );
+    } finally {
+      await admin.dispose();
+    }
+  } finally {
+    await first.stop();
+  }
+
+  const second = await startCluster({ nodes: 3, dataDir: dir, secure: true });
+  t.after(() => second.stop());
+  assert.equal(readFileSync(second.security!.caFile, 'utf8'), caBefore, 'the same CA');
+  for (const node of second.nodes) {
+    const ops = EventStoreDBClient.connectionString(node.connectionString.replace(/\/\/[^@]*@/, '//ops:changeit@'));
+    try {
+      const all = await collect(ops.readAll({ fromPosition: START }));
+      assert.ok(
+        all.some((e) => e.event?.streamId === stream),
+        `ops reads $all on node ${node.index} after the restart`,
+      );
+    } finally {
+      await ops.dispose();
+    }
+  }
 });
