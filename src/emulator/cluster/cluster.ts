@@ -120,6 +120,8 @@ class ClusterController {
     } = settings);
     this.members = settings.ports.map((port, i) => new Member(i, this.host, port, randomUUID()));
     this.opened = openStore(this.options.dataDir, this.logger);
+    // DEVIATION (documented): every node presents the same node certificate and sees user and ACL changes at
+    // once; real nodes usually have one certificate each and see `$settings` once it has replicated.
     this.security = storeSecurity(this.material, this.opened.store);
   }
 
