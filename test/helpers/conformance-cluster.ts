@@ -171,6 +171,30 @@ function parse(connectionString: string): ParsedConnectionString {
   };
 }
 
+function channelFor(parsed: ParsedConnectionString): () => ChannelCredentials {
+  return () =>
+    parsed.tls
+      ? credentials.createSsl(parsed.caFile === undefined ? null : readFileSync(parsed.caFile))
+      : credentials.createInsecure();
+}
+
+/**
+ * `Operations.<method>` on one node of the cluster `connectionString` names, over its TLS settings and as its
+ * user unless `auth` says otherwise (for tests that hold an `EmulatorCluster` rather than a `ClusterTarget`).
+ */
+export async function operationOn(
+  connectionString: string,
+  node: { host: string; port: number },
+  method: 'ResignNode' | 'Shutdown',
+  auth?: CallAuth,
+): Promise<void> {
+  const parsed = parse(connectionString);
+  await unary('event_store.client.operations.Operations', method, node, {
+    channel: channelFor(parsed),
+    auth: auth ?? parsed.auth,
+  });
+}
+
 function userInfoOf(user: string | undefined, password: string): string {
   return user === undefined ? '' : `${encodeURIComponent(user)}:${encodeURIComponent(password)}@`;
 }
@@ -199,10 +223,7 @@ export async function openCluster(t: TestContext, options: ClusterOptions = {}):
   const connectionString = external ?? cluster!.connectionString;
   const parsed = parse(connectionString);
   const seeds = parsed.seeds;
-  const channel = (): ChannelCredentials =>
-    parsed.tls
-      ? credentials.createSsl(parsed.caFile === undefined ? null : readFileSync(parsed.caFile))
-      : credentials.createInsecure();
+  const channel = channelFor(parsed);
   const plainSpec = external === undefined ? EMULATED_PLAIN_USER : EXTERNAL_PLAIN_USER;
   const plainUser =
     secure && plainSpec !== undefined
@@ -249,9 +270,7 @@ export async function openCluster(t: TestContext, options: ClusterOptions = {}):
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    async operation(node, method, auth = parsed.auth) {
-      await unary('event_store.client.operations.Operations', method, node, { channel, auth });
-    },
+    operation: (node, method, auth) => operationOn(connectionString, node, method, auth),
     single: (node) =>
       connectionString.replace(/^(esdb(?:\+discover)?:\/\/(?:[^@/]*@)?)[^/?]+/, `$1${node.host}:${node.port}`),
     as: (user, password = 'changeit') =>

@@ -2,7 +2,8 @@
 // elections (ResignNode) on both sides, a leader Shutdown and restart on both sides, and a kill -9 of the daemon:
 // the destination ends as an exact stream-by-stream copy, nothing lost and nothing doubled. Run twice: insecure,
 // and secure (TLS with the clusters' development CA, admin's credentials from the connection string for the
-// origin and from a connectionStringFile for the destination).
+// origin and from a connectionStringFile for the destination, elections by Operations.ResignNode as ops, the leader
+// shutdowns by Operations.Shutdown as admin).
 import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
@@ -11,6 +12,7 @@ import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { startCluster, type EmulatorCluster } from '../../src/emulator/index.js';
 import { compareNodes } from '../../src/verify/compare-nodes.js';
 import { ChildTracker, eventually, exitWithin, writeTempConfig, type CliProcess } from '../helpers/daemon-process.js';
+import { operationOn } from '../helpers/conformance-cluster.js';
 import { uniqueName } from '../helpers/nodes.js';
 import { compareStreams, readCheckpoint } from '../helpers/stream-compare.js';
 
@@ -37,15 +39,41 @@ async function writeUntil(client: EventStoreDBClient, streams: string[], signal:
   return appended;
 }
 
-async function resignAndWait(cluster: EmulatorCluster, log: string[], side: string): Promise<void> {
-  const before = cluster.leader()?.index;
-  const after = await cluster.resignLeader();
-  log.push(`${side}: ${String(before)} -> ${after.index}`);
+/**
+ * One election. Secure clusters get it the way an operator would: `Operations.ResignNode` on the leader over
+ * TLS as `ops`, which the real server allows `$ops` (the insecure run uses the embedded API).
+ */
+async function resignAndWait(cluster: EmulatorCluster, log: string[], side: string, secure: boolean): Promise<void> {
+  const before = await cluster.waitForLeader();
+  let after;
+  if (secure) {
+    await operationOn(cluster.connectionString, before, 'ResignNode', { user: 'ops', password: 'changeit' });
+    const deadline = Date.now() + 10_000;
+    do {
+      await delay(20);
+      after = cluster.leader();
+    } while ((after === undefined || after.index === before.index) && Date.now() < deadline);
+    assert.ok(after !== undefined && after.index !== before.index, `${side}: ResignNode as ops elected another leader`);
+  } else {
+    after = await cluster.resignLeader();
+  }
+  log.push(`${side}: ${before.index} -> ${after.index}`);
 }
 
-async function shutdownLeaderAndRestart(cluster: EmulatorCluster, log: string[], side: string): Promise<void> {
+/** A leader Shutdown (secure: `Operations.Shutdown` over TLS as admin, the connection string's user), then a restart. */
+async function shutdownLeaderAndRestart(
+  cluster: EmulatorCluster,
+  log: string[],
+  side: string,
+  secure: boolean,
+): Promise<void> {
   const leader = await cluster.waitForLeader();
-  await cluster.shutdownNode(leader.index);
+  if (secure) {
+    await operationOn(cluster.connectionString, leader, 'Shutdown');
+    await eventually(async () => cluster.nodes[leader.index]!.state === 'Shutdown', 10_000, `${side}: Shutdown`);
+  } else {
+    await cluster.shutdownNode(leader.index);
+  }
   const next = await cluster.waitForLeader();
   log.push(`${side}: leader ${leader.index} shut down, ${next.index} leads`);
   await delay(300);
@@ -112,9 +140,9 @@ for (const secure of [false, true]) {
     let daemon = await startDaemon();
     for (let round = 0; round < ELECTIONS_PER_SIDE; round++) {
       await delay(200 + randomInt(300));
-      await resignAndWait(origin, events, 'origin');
+      await resignAndWait(origin, events, 'origin', secure);
       await delay(100 + randomInt(200));
-      await resignAndWait(destination, events, 'destination');
+      await resignAndWait(destination, events, 'destination', secure);
       if (round === 2) {
         daemon.kill('SIGKILL');
         const exit = await exitWithin(daemon, 10_000, 'kill -9');
@@ -130,8 +158,8 @@ for (const secure of [false, true]) {
       await origin.restartNode(follower);
       events.push(`origin: follower ${follower} shut down and restarted`);
     }
-    await shutdownLeaderAndRestart(origin, events, 'origin');
-    await shutdownLeaderAndRestart(destination, events, 'destination');
+    await shutdownLeaderAndRestart(origin, events, 'origin', secure);
+    await shutdownLeaderAndRestart(destination, events, 'destination', secure);
     await delay(500);
     writerStop.abort();
     const appended = await writer;
