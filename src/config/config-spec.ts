@@ -1,3 +1,5 @@
+import { NODE_PREFERENCES } from './node-preference.js';
+
 /**
  * The config format as data: every key the loader accepts, its type, range, default and description. The
  * validator walks this spec, the JSON schema in config/esdb-linker.schema.json mirrors it (a unit test walks
@@ -361,6 +363,15 @@ export const nodeSpec: ObjectSpec = {
       kind: 'string',
       minLength: 1,
       description: 'File holding the connection string (trimmed), e.g. a mounted secret. Relative to the config file.',
+    },
+    nodePreference: {
+      kind: 'string',
+      enum: NODE_PREFERENCES,
+      description:
+        'Which cluster member the client picks by gossip: "leader" (the default), "follower" (spares the leader ' +
+        'for origin reads, as the official replicator does; writes to a follower are forwarded), "random" or ' +
+        '"read_only_replica". Added to the connection string as its nodePreference key; needs a multi-host or ' +
+        'esdb+discover:// string.',
     },
   },
   required: ['name'],

@@ -3,6 +3,7 @@ import type { RawProblem } from './check-shape.js';
 import { formatPath } from './config-path.js';
 import { checkConnectionString, showConnectionString } from './connection-string.js';
 import { isPlainObject, type Env } from './interpolate-env.js';
+import { NODE_PREFERENCES, applyNodePreference, type NodePreference } from './node-preference.js';
 import { readSecretFile } from './read-secret-file.js';
 
 const PREFIX = 'ESDB_LINKER_NODE_';
@@ -67,7 +68,27 @@ export function resolveNodes(
       return;
     }
     for (const w of check.warnings) warnings.push({ path: cs.path, message: `node ${JSON.stringify(name)}: ${w}` });
-    out.push({ name, connectionString: cs.value });
+    let connectionString = cs.value;
+    const preference = entry.nodePreference;
+    // Anything outside the enum was already reported by the shape check.
+    if (typeof preference === 'string' && (NODE_PREFERENCES as readonly string[]).includes(preference)) {
+      const applied = applyNodePreference(connectionString, preference as NodePreference);
+      if (applied.error !== undefined) {
+        problems.push({
+          path: cs.path,
+          message: `${showConnectionString(cs.value)} for node ${JSON.stringify(name)} ${applied.error}`,
+        });
+        return;
+      }
+      if (applied.warning !== undefined) {
+        warnings.push({
+          path: ['nodes', i, 'nodePreference'],
+          message: `node ${JSON.stringify(name)}: ${applied.warning}`,
+        });
+      }
+      connectionString = applied.value;
+    }
+    out.push({ name, connectionString });
   });
 
   for (const key of Object.keys(env)) {

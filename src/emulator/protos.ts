@@ -6,12 +6,20 @@ import { decodeBatchAppendReq } from './wire/batch-append-decoder.js';
 /** The directory holding the emulator's hand-written `.proto` files (copied next to the compiled code). */
 export const PROTO_DIR = fileURLToPath(new URL('./protos/', import.meta.url));
 
-const FILES = ['shared.proto', 'status.proto', 'streams.proto', 'serverfeatures.proto', 'gossip.proto'];
+const FILES = [
+  'shared.proto',
+  'status.proto',
+  'streams.proto',
+  'serverfeatures.proto',
+  'gossip.proto',
+  'operations.proto',
+];
 
 export interface EmulatorServices {
   streams: ServiceDefinition;
   serverFeatures: ServiceDefinition;
   gossip: ServiceDefinition;
+  operations: ServiceDefinition;
 }
 
 // Parsed once per process: the definitions are immutable and parsing costs tens of ms per emulator start.
@@ -42,6 +50,7 @@ export function loadServices(): EmulatorServices {
     ),
     serverFeatures: pkg['event_store.client.server_features.ServerFeatures'] as ServiceDefinition,
     gossip: pkg['event_store.client.gossip.Gossip'] as ServiceDefinition,
+    operations: pkg['event_store.client.operations.Operations'] as ServiceDefinition,
   };
 }
 

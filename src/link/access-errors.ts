@@ -59,8 +59,9 @@ export function accessFailure(
         `(16 UNAUTHENTICATED) when trying to ${what}: check the user name and password of node ${node.name}`
       : `${prefix}${who} may not ${what} on ${attempt.side} node ${node.name} ` +
         `(${redactText(errorMessage(tagged.cause ?? tagged))}): ${neededRight(attempt, user)}`;
+  // No cause: the message already carries the server's status, and the client error's dump (stack, metadata
+  // and the raw gRPC error) would bury it in every log line that prints this failure.
   return new LinkerError(tagged.code, message, {
-    cause: tagged.cause ?? err,
     details: { node: node.name, user: user ?? null, side: attempt.side, stream: attempt.stream ?? null },
   });
 }

@@ -69,8 +69,8 @@ interface Node {
   pid: number;
 }
 
-async function emulator(): Promise<Node> {
-  const e = await startEmulatorProcess();
+async function emulator(extraArgs: string[] = []): Promise<Node> {
+  const e = await startEmulatorProcess(extraArgs);
   emulators.push(e);
   const client = EventStoreDBClient.connectionString(e.connectionString);
   clients.push(client);
@@ -351,12 +351,15 @@ async function main(): Promise<void> {
   process.stderr.write(`bench-link: ${EVENTS} events over ${STREAMS} streams, ${EVENT_BYTES}-byte JSON\n`);
   // All emulators start up front: a rebuild of dist/ during a long run must not break a later spawn.
   const origin = await emulator();
-  const [dest, writeOfficial, writeWire, linkerTarget, liveDestination] = await Promise.all([
+  const [dest, writeOfficial, writeWire, linkerTarget, liveDestination, tlsOrigin, tlsDest] = await Promise.all([
     emulator(),
     emulator(),
     emulator(),
     emulator(),
     emulator(),
+    // The same link over TLS with users and ACLs (admin credentials), beside the plain one in the same run.
+    emulator(['--secure']),
+    emulator(['--secure']),
   ]);
   process.stderr.write('prefilling the origin...\n');
   const filled = await prefill(origin.client);
@@ -396,6 +399,18 @@ async function main(): Promise<void> {
   process.stderr.write(
     `  ${fmt(daemon.perSecond)} ev/s, peak RSS ${fmt(daemon.peakRssMb)} MiB, ${cpuText(daemon.cpu)}\n`,
   );
+  process.stderr.write('(a-tls) daemon link over TLS: prefilling the secure origin...\n');
+  const tlsFilled = await prefill(tlsOrigin.client);
+  const daemonTls = await withCpu([tlsOrigin.pid, tlsDest.pid], () =>
+    daemonRate(tlsOrigin, tlsDest.client, tlsFilled.last),
+  );
+  process.stderr.write(`  ${fmt(daemonTls.perSecond)} ev/s, ${cpuText(daemonTls.cpu)}\n`);
+  const tlsCost = {
+    eventsPerSecondLost: daemon.perSecond - daemonTls.perSecond,
+    throughputRatio: daemonTls.perSecond / daemon.perSecond,
+    cpuMicrosPerEventAdded: daemonTls.cpu.total - daemon.cpu.total,
+    cpuRatio: daemonTls.cpu.total / daemon.cpu.total,
+  };
   // For profiling the link alone (node --cpu-prof): skip the other measurements.
   if (BENCH_ONLY_DAEMON) return;
   process.stderr.write(`(d) Linker-style on ${LINKER_SUBSET} events...\n`);
@@ -435,6 +450,7 @@ async function main(): Promise<void> {
     },
     eventsPerSecond: {
       daemon: daemon.perSecond,
+      daemonTls: daemonTls.perSecond,
       readCeilingOfficialClient: readOfficial.perSecond,
       readCeilingLinkReader: readWire.perSecond,
       writeCeilingOfficialClient: writeOfficialRate.perSecond,
@@ -444,6 +460,7 @@ async function main(): Promise<void> {
     },
     cpuMicrosPerEvent: {
       daemon: daemon.cpu,
+      daemonTls: daemonTls.cpu,
       readCeilingOfficialClient: readOfficial.cpu,
       readCeilingLinkReader: readWire.cpu,
       writeCeilingOfficialClient: writeOfficialRate.cpu,
@@ -459,6 +476,7 @@ async function main(): Promise<void> {
       daemonToLinkerStyle: daemon.perSecond / linker.perSecond,
       daemonToLinkerStyleTarget: 10,
     },
+    tlsCost,
     peakRssMb: daemon.peakRssMb,
     rssBeforeDaemonMb: daemon.rssBeforeMb,
     bufferConfig: { ...daemon.options.buffer, lanes: daemon.options.lanes, batch: daemon.options.batch },
@@ -468,6 +486,16 @@ async function main(): Promise<void> {
   const ok = (met: boolean) => (met ? 'OK' : 'BELOW');
   const rows: [string, string][] = [
     ['(a) daemon link (LinkerService)', `${fmt(daemon.perSecond)} ev/s   CPU ${cpuText(daemon.cpu)}`],
+    [
+      '(a-tls) daemon link over TLS (secure, admin)',
+      `${fmt(daemonTls.perSecond)} ev/s   CPU ${cpuText(daemonTls.cpu)}`,
+    ],
+    [
+      '  TLS cost against (a)',
+      `${tlsCost.eventsPerSecondLost >= 0 ? `${fmt(tlsCost.eventsPerSecondLost)} ev/s fewer` : `${fmt(-tlsCost.eventsPerSecondLost)} ev/s more`} ` +
+        `(TLS/plain ${fmt(tlsCost.throughputRatio, 2)}), ` +
+        `${tlsCost.cpuMicrosPerEventAdded >= 0 ? '+' : ''}${fmt(tlsCost.cpuMicrosPerEventAdded, 1)} µs CPU/event (${fmt(tlsCost.cpuRatio, 2)}x)`,
+    ],
     ['(b1) read ceiling, official client', `${fmt(readOfficial.perSecond)} ev/s   CPU ${cpuText(readOfficial.cpu)}`],
     ['(b2) read ceiling, link reader', `${fmt(readWire.perSecond)} ev/s   CPU ${cpuText(readWire.cpu)}`],
     [

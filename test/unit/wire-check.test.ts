@@ -55,6 +55,7 @@ const REQUIRED_PACKAGES = [
   'event_store.client.streams',
   'event_store.client.server_features',
   'event_store.client.gossip',
+  'event_store.client.operations',
   'google.rpc',
 ];
 

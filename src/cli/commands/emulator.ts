@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createLogger } from '../../observability/logger.js';
-import { startEmulator } from '../../emulator/index.js';
+import { startCluster, startEmulator } from '../../emulator/index.js';
 import { parseUserSpec } from '../../emulator/security/users.js';
 import type { CommandContext } from '../command-context.js';
 
@@ -10,11 +10,27 @@ interface EmulatorFlags {
   data?: string;
   batchAppend: boolean;
   logLevel: string;
+  cluster?: number;
+  electionMs?: number;
   secure?: boolean;
   cert?: string;
   key?: string;
   ca?: string;
   user: string[];
+}
+
+function parseClusterSize(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 9) {
+    throw new InvalidArgumentError(`cluster size must be an integer from 1 to 9, got '${value}'.`);
+  }
+  return Number(value);
+}
+
+function parseElectionMs(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 60_000) {
+    throw new InvalidArgumentError(`election time must be an integer from 0 to 60000 (milliseconds), got '${value}'.`);
+  }
+  return Number(value);
 }
 
 function collectUser(value: string, previous: string[]): string[] {
@@ -45,11 +61,23 @@ function parseHost(value: string): string {
 export function registerEmulatorCommand(program: Command, ctx: CommandContext): void {
   program
     .command('emulator')
-    .description('Run the EventStoreDB-compatible emulator (insecure gRPC, or TLS with users and ACLs with --secure).')
+    .description(
+      'Run the EventStoreDB-compatible emulator, one node or a cluster (insecure gRPC, or TLS with users and ACLs with --secure).',
+    )
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 2113)
     .option('--data <dir>', 'directory for the append-only log (memory only when omitted)')
     .option('--no-batch-append', 'do not advertise BatchAppend (clients fall back to Append)')
+    .option(
+      '--cluster <nodes>',
+      'serve a cluster of this many nodes on ports PORT, PORT+1, ... (any free ports with --port 0)',
+      parseClusterSize,
+    )
+    .option(
+      '--election-ms <ms>',
+      'with --cluster: how long an election takes (writes answer "Server Is Not Ready" meanwhile)',
+      parseElectionMs,
+    )
     .option('--secure', 'TLS, users and ACLs like a secure server (development certificates unless --cert/--key/--ca)')
     .option('--cert <file>', 'PEM node certificate for --secure (with --key and --ca)')
     .option('--key <file>', 'PEM private key of --cert')
@@ -79,7 +107,7 @@ export function registerEmulatorCommand(program: Command, ctx: CommandContext): 
           if (!flags.secure && (tlsFiles || flags.user.length > 0)) {
             throw new Error('--cert, --key, --ca and --user need --secure');
           }
-          emulator = await startEmulator({
+          const common = {
             host: flags.host,
             port: flags.port,
             dataDir: flags.data,
@@ -88,7 +116,14 @@ export function registerEmulatorCommand(program: Command, ctx: CommandContext): 
               ? { certFile: flags.cert, keyFile: flags.key, caFile: flags.ca, users: flags.user }
               : false,
             logger,
-          });
+          };
+          emulator =
+            flags.cluster === undefined
+              ? await startEmulator(common)
+              : await startCluster({ ...common, nodes: flags.cluster, electionMs: flags.electionMs });
+          if (flags.cluster === undefined && flags.electionMs !== undefined) {
+            process.stderr.write('esdb-linker emulator: --election-ms only applies with --cluster; ignored\n');
+          }
         } catch (err) {
           process.stderr.write(`esdb-linker emulator: ${(err as Error).message}\n`);
           ctx.setExitCode(1);

@@ -66,16 +66,34 @@ export async function loadSecurityMaterial(
   return { certificates, users };
 }
 
-/** One node's transport credentials and call security: secure when `material` is given. */
-export function nodeSecurity(
-  material: SecurityMaterial | undefined,
-  store: EventStore,
-): { credentials: ServerCredentials; calls: CallSecurity; info: EmulatorSecurityInfo | undefined } {
+/** Loads the material when `secure` asks for it; undefined in insecure mode. */
+export async function securityMaterialFor(
+  secure: boolean | EmulatorSecureOptions | undefined,
+  place: { host: string; dataDir: string | undefined },
+): Promise<SecurityMaterial | undefined> {
+  if (secure === undefined || secure === false) return undefined;
+  return loadSecurityMaterial(secure === true ? {} : secure, place);
+}
+
+/** What every node over one store shares: its transport credentials, its call security and the public info. */
+export interface StoreSecurity {
+  /** Fresh credentials for each bind (a restarted cluster node binds again). */
+  credentials(): ServerCredentials;
+  readonly calls: CallSecurity;
+  readonly info: EmulatorSecurityInfo | undefined;
+}
+
+/**
+ * Transport credentials and call security over `store`: secure when `material` is given. The nodes of a
+ * cluster share one, so they present one certificate and one user and ACL view, as real nodes configured
+ * alike over a replicated `$settings` do.
+ */
+export function storeSecurity(material: SecurityMaterial | undefined, store: EventStore): StoreSecurity {
   if (material === undefined) {
-    return { credentials: ServerCredentials.createInsecure(), calls: insecureCallSecurity, info: undefined };
+    return { credentials: () => ServerCredentials.createInsecure(), calls: insecureCallSecurity, info: undefined };
   }
   return {
-    credentials: tlsServerCredentials(material.certificates),
+    credentials: () => tlsServerCredentials(material.certificates),
     calls: secureCallSecurity(store, material.users),
     info: {
       caFile: material.certificates.caFile,

@@ -151,6 +151,12 @@ export function batchAppendHandler(ctx: ServiceContext) {
         endCall(rpcErrors.unavailable());
         return;
       }
+      // Like the real server's ConvertMessage: a refused write (not leader, not ready) ends the whole call.
+      const refused = ctx.node.checkWrite(call.metadata);
+      if (refused !== undefined) {
+        endCall(refused);
+        return;
+      }
       try {
         accept(ctx, pending, req, io);
       } catch (err) {

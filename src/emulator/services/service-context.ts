@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CallTracker } from '../call-tracker.js';
 import type { FaultState } from '../faults.js';
+import type { NodeRole } from '../node/node-role.js';
 import type { CallSecurity } from '../security/call-security.js';
 import type { EventStore } from '../store/event-store.js';
 
@@ -18,4 +19,6 @@ export interface ServiceContext {
   /** The bound port (known only after listening). */
   port(): number;
   now(): number;
+  /** This node's place in its cluster: what it refuses, and the members gossip reports. */
+  readonly node: NodeRole;
 }

@@ -41,6 +41,11 @@ export function appendHandler(ctx: ServiceContext) {
       finish(rpcErrors.unavailable());
       return;
     }
+    const refused = ctx.node.checkWrite(call.metadata);
+    if (refused !== undefined) {
+      finish(refused);
+      return;
+    }
 
     call.on('data', (req: AppendReq) => {
       if (done) return;

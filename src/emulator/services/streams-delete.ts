@@ -13,6 +13,8 @@ export function deleteHandler(ctx: ServiceContext, hard: boolean) {
   return (call: ServerUnaryCall<DeleteReq, unknown>, callback: sendUnaryData<unknown>): void => {
     try {
       if (ctx.faults.isUnavailable()) return callback(rpcErrors.unavailable());
+      const refused = ctx.node.checkWrite(call.metadata);
+      if (refused !== undefined) return callback(refused);
       const options = call.request.options;
       if (!options) return callback(rpcErrors.invalidArgument('Delete options are required.'));
       const name = parseStreamName(options.stream_identifier);

@@ -56,7 +56,11 @@ export function readHandler(ctx: ServiceContext) {
       ctx.security.watch(call, streamId, 'read', abort.signal, () => finish(rpcErrors.accessDenied()));
     }
     const out = new ResponseWriter(call, abort.signal);
-    run(ctx, plan, out, abort.signal).then(
+    const refused = ctx.node.checkRead(call.metadata);
+    // A subscription starting at the end goes live without a catch-up read, so the real server never refuses it.
+    const liveOnly = plan.count === undefined && plan.target.from === 'end';
+    const work = refused === undefined || liveOnly ? run(ctx, plan, out, abort.signal) : refuse(plan, out, refused);
+    work.then(
       () => finish(),
       (err: unknown) => {
         if (err instanceof CallAbortedError) return finish();
@@ -66,6 +70,12 @@ export function readHandler(ctx: ServiceContext) {
       },
     );
   };
+}
+
+/** A refused read ends with the error; a refused subscription is confirmed first, as the real server confirms before its catch-up read. */
+async function refuse(plan: ReadPlan, out: ResponseWriter, error: RpcError): Promise<void> {
+  if (plan.count === undefined) await out.write({ confirmation: { subscription_id: randomUUID() } });
+  throw error;
 }
 
 async function run(ctx: ServiceContext, plan: ReadPlan, out: ResponseWriter, signal: AbortSignal): Promise<void> {

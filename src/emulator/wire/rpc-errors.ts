@@ -41,7 +41,7 @@ export const rpcErrors = {
       'required-metadata-properties': 'type,content-type',
     }),
   notLeader: (host: string, port: number): RpcError =>
-    make(status.NOT_FOUND, `Leader info available. Leader is at ${host}:${port}`, {
+    make(status.NOT_FOUND, 'Leader info available', {
       exception: 'not-leader',
       'leader-endpoint-host': host,
       'leader-endpoint-port': String(port),

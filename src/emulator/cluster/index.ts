@@ -1,0 +1,2 @@
+export { startCluster } from './cluster.js';
+export type { ClusterNode, ClusterOptions, EmulatorCluster } from './cluster-api.js';
