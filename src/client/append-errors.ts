@@ -11,7 +11,7 @@ import type { AppendFailure } from './wire/append-codec.js';
 /**
  * The error `@eventstore/db-client` 6.2.1 raises for a refused append (as `unpackToCommandError` in
  * `dist/streams/appendToStream/unpackError.js` and the classic path in `append.js` do), so callers that
- * classify the client's errors (`src/link/error-kinds.ts`) see the same classes from the raw appender.
+ * classify the client's errors (`src/link/recovery/error-kinds.ts`) see the same classes from the raw appender.
  * Unlike the client's BatchAppend path with `throwOnAppendFailure: false`, the current revision of a
  * wrong-expected-version answer is the real one, not `BigInt(hasCurrentStreamRevision())`.
  */

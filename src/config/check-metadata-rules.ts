@@ -1,4 +1,4 @@
-import { type MetadataRule, parseMetadataRuleText } from '../link/metadata-match.js';
+import { type MetadataRule, parseMetadataRuleText } from '../link/filter/metadata-match.js';
 import type { RawProblem } from './check-shape.js';
 import type { ConfigPath } from './config-path.js';
 import { describeValue } from './describe-value.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
 import { errorMessage } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
-import { accessFailure } from '../link/access-errors.js';
+import { accessFailure } from '../link/recovery/access-errors.js';
 import { RUN_ORIGIN_UNREACHABLE } from './daemon-errors.js';
 
 export interface AllPosition {

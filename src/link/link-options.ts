@@ -2,7 +2,7 @@
  * The resolved, validated options of one link, as produced by src/config from the user's file (defaults
  * applied). LinkerService trusts them; user-facing validation and messages live in src/config.
  */
-import type { MetadataRule } from './metadata-match.js';
+import type { MetadataRule } from './filter/metadata-match.js';
 
 export type ConflictPolicy = 'metadata' | 'stream' | 'halt';
 export type Ordering = 'stream' | 'global';

@@ -16,32 +16,33 @@ import { installRawBytes } from '../client/raw-bytes.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { LinkerError, errorMessage, isLinkerError } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
-import { accessFailure, accessNode, isAccessDenied, tagAccessAttempt } from './access-errors.js';
-import { Backoff } from './backoff.js';
-import { BatchTuner, type TunerDecision } from './batch-tuner.js';
-import { CheckpointStore } from './checkpoint-store.js';
-import { ConflictHandler } from './conflict-handler.js';
-import { DestinationReader } from './destination-reader.js';
-import { errorReason } from './error-kinds.js';
-import { compileFilter, type CompiledFilter } from './event-filter.js';
-import { EventRouter } from './event-router.js';
-import { LaneRouter } from './lane-router.js';
+import { accessFailure, accessNode, isAccessDenied, tagAccessAttempt } from './recovery/access-errors.js';
+import { Backoff } from './recovery/backoff.js';
+import { BatchTuner, type TunerDecision } from './write/batch-tuner.js';
+import { CheckpointStore } from './checkpoint/checkpoint-store.js';
+import { ConflictHandler } from './write/conflict-handler.js';
+import { DestinationReader } from './write/destination-reader.js';
+import { errorReason } from './recovery/error-kinds.js';
+import { compileFilter, type CompiledFilter } from './filter/event-filter.js';
+import { EventRouter } from './route/event-router.js';
+import { LaneRouter } from './route/lane-router.js';
 import { LinkLifecycle } from './link-lifecycle.js';
 import { noopLinkMetrics, type LinkMetrics } from './link-metrics.js';
 import type { ResolvedLinkOptions } from './link-options.js';
 import type { LinkErrorView, LinkPhase, LinkState, LinkStatus } from './link-status.js';
-import { PositionProbe } from './position-probe.js';
-import { ReadWatchdog } from './read-watchdog.js';
-import { comparePositions, positionView, samePosition } from './position.js';
+import { PositionProbe } from './read/position-probe.js';
+import { ReadWatchdog } from './read/read-watchdog.js';
+import { comparePositions, positionView, samePosition } from './checkpoint/position.js';
+import { PositionWaiters } from './checkpoint/position-waiters.js';
 import { RateWindow } from './rate-window.js';
-import { withRetry, withTimeout, type RetryHooks } from './retry.js';
+import { withRetry, withTimeout, type RetryHooks } from './recovery/retry.js';
 import { StallDetector } from './stall-detector.js';
-import { StreamOffsets } from './stream-offsets.js';
-import { StreamWriter, type WriteResult } from './stream-writer.js';
-import { SubscriptionReader, type OriginReader } from './subscription-reader.js';
-import { WorkerSubscriptionReader } from './worker-subscription-reader.js';
-import { WatermarkTracker } from './watermark-tracker.js';
-import type { WorkItem } from './work-item.js';
+import { StreamOffsets } from './write/stream-offsets.js';
+import { StreamWriter, type WriteResult } from './write/stream-writer.js';
+import { SubscriptionReader, type OriginReader } from './read/subscription-reader.js';
+import { WorkerSubscriptionReader } from './read/worker-subscription-reader.js';
+import { WatermarkTracker } from './checkpoint/watermark-tracker.js';
+import type { WorkItem } from './route/work-item.js';
 
 export interface LinkerServiceOptions {
   options: ResolvedLinkOptions;
@@ -68,12 +69,6 @@ export interface LinkerServiceOptions {
   clock?: Clock;
   /** Cluster mode: the lease guard before a conflict record (see ConflictHandlerDeps). */
   beforeConflictRecord?: () => Promise<{ epoch: number } | null>;
-}
-
-interface Waiter {
-  position: Position;
-  resolve(): void;
-  reject(err: unknown): void;
 }
 
 /** Grace for in-flight appends when `stop()` is called without one. */
@@ -142,7 +137,7 @@ export class LinkerService {
   private stopPromise: Promise<void> | undefined;
   private failedWith: LinkerError | undefined;
   private readonly background: Promise<void>[] = [];
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new PositionWaiters();
 
   constructor(opts: LinkerServiceOptions) {
     this.options = opts.options;
@@ -348,26 +343,7 @@ export class LinkerService {
     if (this.lifecycle.is('stopped')) {
       return Promise.reject(new LinkerError('ESDBL_LINK_STOPPED', `link ${this.options.name} is stopped`));
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        position,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          this.waiters.delete(waiter);
-          resolve();
-        },
-        reject: (err) => {
-          signal?.removeEventListener('abort', onAbort);
-          this.waiters.delete(waiter);
-          reject(err);
-        },
-      };
-      const onAbort = () => waiter.reject(signal?.reason);
-      if (signal?.aborted) return reject(signal.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
-      this.checkWaiters();
-    });
+    return this.waiters.add(position, signal, () => this.checkWaiters());
   }
 
   // ---- reading ----
@@ -695,17 +671,17 @@ export class LinkerService {
   private checkWaiters(): void {
     if (this.waiters.size === 0) return;
     const wm = this.watermark.watermark;
-    for (const w of this.waiters) {
+    this.waiters.settle((position) => {
       const acknowledged =
-        wm === null ? w.position.commit === 0n && w.position.prepare === 0n : comparePositions(wm, w.position) >= 0;
+        wm === null ? position.commit === 0n && position.prepare === 0n : comparePositions(wm, position) >= 0;
       const liveAndDone =
         this.phase === 'live' &&
         this.lastRead !== null &&
-        comparePositions(this.lastRead, w.position) >= 0 &&
-        !this.watermark.hasPendingAtOrBelow(w.position);
-      const probed = this.probe.covers(w.position) && !this.watermark.hasPendingAtOrBelow(w.position);
-      if (acknowledged || liveAndDone || probed) w.resolve();
-    }
+        comparePositions(this.lastRead, position) >= 0 &&
+        !this.watermark.hasPendingAtOrBelow(position);
+      const probed = this.probe.covers(position) && !this.watermark.hasPendingAtOrBelow(position);
+      return acknowledged || liveAndDone || probed;
+    });
   }
 
   /**
@@ -715,8 +691,7 @@ export class LinkerService {
    */
   private async probeIdleWaiters(): Promise<void> {
     if (this.waiters.size === 0 || this.phase !== 'live' || this.watermark.pendingCount > 0 || !this.lastRead) return;
-    let target: Position | undefined;
-    for (const w of this.waiters) if (!target || comparePositions(w.position, target) > 0) target = w.position;
+    const target = this.waiters.furthest();
     if (!target || comparePositions(this.lastRead, target) >= 0) return;
     try {
       await this.probe.check(this.lastRead, target, this.eventRouter);
@@ -727,7 +702,7 @@ export class LinkerService {
   }
 
   private settleWaiters(err: unknown): void {
-    for (const w of [...this.waiters]) w.reject(err);
+    this.waiters.rejectAll(err);
   }
 
   // ---- errors ----

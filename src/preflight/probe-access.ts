@@ -7,7 +7,7 @@ import {
 } from '@eventstore/db-client';
 import { jsonEvent } from '@eventstore/db-client';
 import { connectionUser } from '../config/connection-string.js';
-import { isAccessDenied, neededRight, tagAccessAttempt, type AccessAttempt } from '../link/access-errors.js';
+import { isAccessDenied, neededRight, tagAccessAttempt, type AccessAttempt } from '../link/recovery/access-errors.js';
 import { errorMessage, isLinkerError } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
 import type { AccessCheck, NodePlan } from './plan-checks.js';

@@ -1,7 +1,7 @@
 import { BACKWARDS, END, StreamNotFoundError, type EventStoreDBClient, type Position } from '@eventstore/db-client';
 import { rawBytesOf } from '../client/raw-bytes.js';
 import { checkpointStreamName } from '../link/bookkeeping.js';
-import { CheckpointStore, parseCheckpoint } from '../link/checkpoint-store.js';
+import { CheckpointStore, parseCheckpoint } from '../link/checkpoint/checkpoint-store.js';
 import type { Clock } from '../shared/clock.js';
 import { nodeFailure } from './node-failure.js';
 

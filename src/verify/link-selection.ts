@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@eventstore/db-client';
 import { rawBytesOf } from '../client/raw-bytes.js';
-import { parseMetadata } from '../link/annotations.js';
-import { compileFilter } from '../link/event-filter.js';
+import { parseMetadata } from '../link/filter/annotations.js';
+import { compileFilter } from '../link/filter/event-filter.js';
 import type { LinkFilterOptions, ResolvedLinkOptions } from '../link/link-options.js';
 import type { CompareOptions } from './compare-types.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { installRawBytes } from '../../src/client/raw-bytes.js';
-import { CheckpointStore } from '../../src/link/checkpoint-store.js';
+import { CheckpointStore } from '../../src/link/checkpoint/checkpoint-store.js';
 import { writeTempConfig, type TempConfig } from '../helpers/daemon-process.js';
 import { startNodes, uniqueName, type TestNode } from '../helpers/nodes.js';
 import { runTool } from '../helpers/run-tool.js';

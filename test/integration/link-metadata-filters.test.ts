@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { ANY, type EventStoreDBClient } from '@eventstore/db-client';
 import { rawEvent } from '../../src/client/raw-bytes.js';
-import { CheckpointStore } from '../../src/link/checkpoint-store.js';
+import { CheckpointStore } from '../../src/link/checkpoint/checkpoint-store.js';
 import { compareNodes } from '../../src/verify/compare-nodes.js';
 import { linkCompareOptions } from '../../src/verify/link-selection.js';
 import { uniqueName, type TestNode } from '../helpers/nodes.js';

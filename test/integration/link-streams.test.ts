@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { FORWARDS, StreamDeletedError, type EventStoreDBClient } from '@eventstore/db-client';
 import { rawBytesOf } from '../../src/client/raw-bytes.js';
-import { CheckpointStore } from '../../src/link/checkpoint-store.js';
+import { CheckpointStore } from '../../src/link/checkpoint/checkpoint-store.js';
 import { appendRaw, assertSame, linkOptions, settle, startLink, twoNodes } from './link-fixture.js';
 
 async function events(client: EventStoreDBClient, stream: string) {

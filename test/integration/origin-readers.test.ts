@@ -12,8 +12,8 @@ import {
   type Position,
 } from '@eventstore/db-client';
 import { installRawBytes, rawBytesOf, rawEvent } from '../../src/client/raw-bytes.js';
-import { SubscriptionReader, type OriginReader } from '../../src/link/subscription-reader.js';
-import { WorkerSubscriptionReader } from '../../src/link/worker-subscription-reader.js';
+import { SubscriptionReader, type OriginReader } from '../../src/link/read/subscription-reader.js';
+import { WorkerSubscriptionReader } from '../../src/link/read/worker-subscription-reader.js';
 import { waitUntil } from '../helpers/conformance-server.js';
 import { startNode } from '../helpers/nodes.js';
 

@@ -24,7 +24,7 @@ import { RawAppender } from '../../src/client/raw-appender.js';
 import { installRawBytes, rawBytesOf, type RawEventInput } from '../../src/client/raw-bytes.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { Emulator, EmulatorOptions, InjectedAppendError } from '../../src/emulator/emulator-api.js';
-import { errorKind } from '../../src/link/error-kinds.js';
+import { errorKind } from '../../src/link/recovery/error-kinds.js';
 import { collect, rejection, waitUntil } from '../helpers/conformance-server.js';
 
 installRawBytes();

@@ -10,7 +10,7 @@ import { subscribeRawToAll, type RawAllSubscription } from '../../src/client/raw
 import { installRawBytes, type RawEventInput } from '../../src/client/raw-bytes.js';
 import type { ReadRespEvent } from '../../src/client/wire/read-codec.js';
 import { startCluster, type ClusterOptions, type EmulatorCluster } from '../../src/emulator/index.js';
-import { errorKind } from '../../src/link/error-kinds.js';
+import { errorKind } from '../../src/link/recovery/error-kinds.js';
 import { rejection, waitUntil } from '../helpers/conformance-server.js';
 
 installRawBytes();

@@ -18,8 +18,8 @@ import {
   issueUserCertificate,
 } from '../../src/emulator/security/certificates.js';
 import { parseUserSpec, UserDirectory } from '../../src/emulator/security/users.js';
-import { accessFailure, neededRight } from '../../src/link/access-errors.js';
-import { errorKind } from '../../src/link/error-kinds.js';
+import { accessFailure, neededRight } from '../../src/link/recovery/access-errors.js';
+import { errorKind } from '../../src/link/recovery/error-kinds.js';
 
 const ops: Principal = { kind: 'user', name: 'ops', groups: ['$ops'] };
 const admin: Principal = { kind: 'user', name: 'admin', groups: ['$admins'] };

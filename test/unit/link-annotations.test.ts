@@ -7,7 +7,7 @@ import {
   loopDecision,
   replicaSource,
   withStringKeys,
-} from '../../src/link/annotations.js';
+} from '../../src/link/filter/annotations.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff } from '../../src/link/backoff.js';
-import { takeBatch } from '../../src/link/batcher.js';
-import { BatchTuner } from '../../src/link/batch-tuner.js';
-import { StreamOffsets } from '../../src/link/stream-offsets.js';
+import { Backoff } from '../../src/link/recovery/backoff.js';
+import { takeBatch } from '../../src/link/write/batcher.js';
+import { BatchTuner } from '../../src/link/write/batch-tuner.js';
+import { StreamOffsets } from '../../src/link/write/stream-offsets.js';
 import { LinkLifecycle } from '../../src/link/link-lifecycle.js';
 import { isLinkerError } from '../../src/shared/errors.js';
 

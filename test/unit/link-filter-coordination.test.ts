@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COORDINATION_STREAM_PREFIX } from '../../src/link/bookkeeping.js';
-import { compileFilter, NO_FILTER } from '../../src/link/event-filter.js';
+import { compileFilter, NO_FILTER } from '../../src/link/filter/event-filter.js';
 import type { LinkFilterOptions } from '../../src/link/link-options.js';
 
 const none: LinkFilterOptions = NO_FILTER;

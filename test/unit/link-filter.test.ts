@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseStreamOf, compileFilter, NO_FILTER, TOMBSTONE_REVISION } from '../../src/link/event-filter.js';
-import { parseMetadata } from '../../src/link/annotations.js';
+import { baseStreamOf, compileFilter, NO_FILTER, TOMBSTONE_REVISION } from '../../src/link/filter/event-filter.js';
+import { parseMetadata } from '../../src/link/filter/annotations.js';
 import type { LinkFilterOptions } from '../../src/link/link-options.js';
-import { parseMetadataRuleText, type MetadataRule } from '../../src/link/metadata-match.js';
+import { parseMetadataRuleText, type MetadataRule } from '../../src/link/filter/metadata-match.js';
 import { isLinkerError } from '../../src/shared/errors.js';
 
 const none: LinkFilterOptions = NO_FILTER;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReadWatchdog } from '../../src/link/read-watchdog.js';
+import { ReadWatchdog } from '../../src/link/read/read-watchdog.js';
 
 test('silence is checked only after silenceMs, and not while a check runs or the reader is paused', () => {
   const w = new ReadWatchdog(1_000, 0);

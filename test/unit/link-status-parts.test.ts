@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RateWindow } from '../../src/link/rate-window.js';
 import { StallDetector } from '../../src/link/stall-detector.js';
-import { deterministicUuid } from '../../src/link/deterministic-id.js';
-import { parseCheckpoint } from '../../src/link/checkpoint-store.js';
+import { deterministicUuid } from '../../src/link/write/deterministic-id.js';
+import { parseCheckpoint } from '../../src/link/checkpoint/checkpoint-store.js';
 import { isLinkerError } from '../../src/shared/errors.js';
 
 test('rate is events per second over a sliding window', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WatermarkTracker } from '../../src/link/watermark-tracker.js';
+import { WatermarkTracker } from '../../src/link/checkpoint/watermark-tracker.js';
 
 const p = (n: number) => ({ commit: BigInt(n), prepare: BigInt(n) });
 

@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
 import type { AllStreamResolvedEvent, Position } from '@eventstore/db-client';
 import { rawBytesOf } from '../../src/client/raw-bytes.js';
-import type { OriginEventFields } from '../../src/link/origin-event.js';
-import { EventBatchPacker, unpackEventBatch } from '../../src/link/worker-event-batch.js';
+import type { OriginEventFields } from '../../src/link/read/origin-event.js';
+import { EventBatchPacker, unpackEventBatch } from '../../src/link/read/worker-event-batch.js';
 
 const MAX_U64 = 2n ** 64n - 1n;
 

@@ -1,7 +1,7 @@
 import { EventStoreDBClient, type Position } from '@eventstore/db-client';
 import type { Command } from 'commander';
 import { installRawBytes } from '../../client/raw-bytes.js';
-import { comparePositions } from '../../link/position.js';
+import { comparePositions } from '../../link/checkpoint/position.js';
 import { systemClock } from '../../shared/clock.js';
 import { isLinkerError } from '../../shared/errors.js';
 import { CheckpointTool, type CheckpointRecord } from '../../tools/checkpoint-tool.js';

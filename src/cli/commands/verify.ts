@@ -14,9 +14,9 @@ import {
 import { formatVerifyText, verifyJson } from '../../tools/verify-report.js';
 import { compareNodes } from '../../verify/compare-nodes.js';
 import { eventSelector, linkCompareOptions } from '../../verify/link-selection.js';
-import { NO_FILTER } from '../../link/event-filter.js';
+import { NO_FILTER } from '../../link/filter/event-filter.js';
 import type { LinkFilterOptions } from '../../link/link-options.js';
-import { parseMetadataRuleText, type MetadataRule } from '../../link/metadata-match.js';
+import { parseMetadataRuleText, type MetadataRule } from '../../link/filter/metadata-match.js';
 import type { CompareOptions } from '../../verify/compare-types.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { CommandContext } from '../command-context.js';

@@ -6,21 +6,21 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import type { Logger } from 'pino';
-import { LOCAL_TIMEOUT_GRACE_MS } from '../client/batch-append-session.js';
-import type { RawAppender } from '../client/raw-appender.js';
-import type { RawEventInput } from '../client/raw-bytes.js';
-import type { Clock } from '../shared/clock.js';
-import { errorMessage } from '../shared/errors.js';
-import { replicaSource } from './annotations.js';
-import { Backoff } from './backoff.js';
+import { LOCAL_TIMEOUT_GRACE_MS } from '../../client/batch-append-session.js';
+import type { RawAppender } from '../../client/raw-appender.js';
+import type { RawEventInput } from '../../client/raw-bytes.js';
+import type { Clock } from '../../shared/clock.js';
+import { errorMessage } from '../../shared/errors.js';
+import { replicaSource } from '../filter/annotations.js';
+import { Backoff } from '../recovery/backoff.js';
 import type { ConflictCause, ConflictHandler } from './conflict-handler.js';
 import type { DestinationEvent, DestinationReader } from './destination-reader.js';
-import { tagAccessAttempt } from './access-errors.js';
-import { errorKind } from './error-kinds.js';
-import { METADATA_EVENT_TYPE } from './event-filter.js';
-import { withTimeout } from './retry.js';
+import { tagAccessAttempt } from '../recovery/access-errors.js';
+import { errorKind } from '../recovery/error-kinds.js';
+import { METADATA_EVENT_TYPE } from '../filter/event-filter.js';
+import { withTimeout } from '../recovery/retry.js';
 import type { StreamOffsets } from './stream-offsets.js';
-import type { WorkItem } from './work-item.js';
+import type { WorkItem } from '../route/work-item.js';
 
 /** How long past the appender's own give-up time the writer's backstop timeout waits. */
 const APPEND_BACKSTOP_MS = 1_000;

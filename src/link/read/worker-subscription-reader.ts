@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Position } from '@eventstore/db-client';
-import { LinkerError } from '../shared/errors.js';
+import { LinkerError } from '../../shared/errors.js';
 import type { OriginReader, ReaderHandlers } from './subscription-reader.js';
 import type { FromWorker, ToWorker, WorkerInput } from './subscription-worker-protocol.js';
 import { unpackEventBatch } from './worker-event-batch.js';

@@ -1,7 +1,7 @@
 import { ErrorType } from '@eventstore/db-client';
-import { connectionUser } from '../config/connection-string.js';
-import { LinkerError, errorMessage, isLinkerError } from '../shared/errors.js';
-import { redactText } from '../shared/redact.js';
+import { connectionUser } from '../../config/connection-string.js';
+import { LinkerError, errorMessage, isLinkerError } from '../../shared/errors.js';
+import { redactText } from '../../shared/redact.js';
 
 /** The server rejected the credentials (16 UNAUTHENTICATED): wrong password or unknown user. */
 export const AUTH_FAILED = 'ESDBL_AUTH_FAILED';

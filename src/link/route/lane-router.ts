@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { takeBatch } from './batcher.js';
+import { takeBatch } from '../write/batcher.js';
 import type { WorkItem } from './work-item.js';
 
 /** How long a catch-up lane with less than a full batch waits for more of its events. */

@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { subscribeRawToAll } from '../client/raw-all-subscription.js';
+import { subscribeRawToAll } from '../../client/raw-all-subscription.js';
 import type { FromWorker, ToWorker, WorkerInput } from './subscription-worker-protocol.js';
 import { EventBatchPacker } from './worker-event-batch.js';
 

@@ -1,7 +1,7 @@
-import { LinkerError } from '../shared/errors.js';
+import { LinkerError } from '../../shared/errors.js';
 import { firstWriter, type ParsedMetadata } from './annotations.js';
-import { COORDINATION_STREAM_PREFIX } from './bookkeeping.js';
-import type { LinkFilterOptions } from './link-options.js';
+import { COORDINATION_STREAM_PREFIX } from '../bookkeeping.js';
+import type { LinkFilterOptions } from '../link-options.js';
 import { compileMetadataRules } from './metadata-match.js';
 
 /**

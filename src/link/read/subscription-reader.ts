@@ -1,6 +1,6 @@
 import type { AllStreamResolvedEvent, EventStoreDBClient, Position } from '@eventstore/db-client';
-import { subscribeRawToAll, type RawAllSubscription } from '../client/raw-all-subscription.js';
-import { LinkerError } from '../shared/errors.js';
+import { subscribeRawToAll, type RawAllSubscription } from '../../client/raw-all-subscription.js';
+import { LinkerError } from '../../shared/errors.js';
 import { toResolvedEvent } from './origin-event.js';
 
 export interface ReaderHandlers {

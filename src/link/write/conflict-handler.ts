@@ -1,16 +1,16 @@
 import { ANY } from '@eventstore/db-client';
 import type { Logger } from 'pino';
-import type { RawAppender } from '../client/raw-appender.js';
-import { LinkerError } from '../shared/errors.js';
-import { conflictStreamName, type ConflictDetails } from './bookkeeping.js';
-import { withStringKeys } from './annotations.js';
+import type { RawAppender } from '../../client/raw-appender.js';
+import { LinkerError } from '../../shared/errors.js';
+import { conflictStreamName, type ConflictDetails } from '../bookkeeping.js';
+import { withStringKeys } from '../filter/annotations.js';
 import { deterministicUuid } from './deterministic-id.js';
-import { tagAccessAttempt } from './access-errors.js';
-import { errorKind } from './error-kinds.js';
+import { tagAccessAttempt } from '../recovery/access-errors.js';
+import { errorKind } from '../recovery/error-kinds.js';
 import type { DestinationReader } from './destination-reader.js';
-import type { ConflictPolicy } from './link-options.js';
+import type { ConflictPolicy } from '../link-options.js';
 import type { StreamOffsets } from './stream-offsets.js';
-import type { WorkItem } from './work-item.js';
+import type { WorkItem } from '../route/work-item.js';
 
 /** Why an event could not take its place in the destination stream. */
 export interface ConflictCause {

@@ -1,5 +1,5 @@
 import type { AllStreamResolvedEvent } from '@eventstore/db-client';
-import { attachRawBytes } from '../client/raw-bytes.js';
+import { attachRawBytes } from '../../client/raw-bytes.js';
 
 /** What the link needs of one origin event: the fields `LinkerService.onEvent` and `EventRouter` read. */
 export interface OriginEventFields {

@@ -1,5 +1,5 @@
-import type { Clock } from '../shared/clock.js';
-import { LinkerError } from '../shared/errors.js';
+import type { Clock } from '../../shared/clock.js';
+import { LinkerError } from '../../shared/errors.js';
 import { Backoff } from './backoff.js';
 import { errorKind } from './error-kinds.js';
 

@@ -1,5 +1,5 @@
 import type { Position } from '@eventstore/db-client';
-import type { EventKind } from './event-filter.js';
+import type { EventKind } from '../filter/event-filter.js';
 
 /** One origin event on its way to the destination. */
 export interface WorkItem {

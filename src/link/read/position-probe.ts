@@ -1,7 +1,7 @@
 import { FORWARDS, type EventStoreDBClient, type Position } from '@eventstore/db-client';
-import type { CompiledFilter } from './event-filter.js';
-import type { EventRouter } from './event-router.js';
-import { comparePositions } from './position.js';
+import type { CompiledFilter } from '../filter/event-filter.js';
+import type { EventRouter } from '../route/event-router.js';
+import { comparePositions } from '../checkpoint/position.js';
 
 const PAGE = 500;
 /** Pages per check; a longer filtered stretch is covered by the next checks or server checkpoints. */

@@ -7,17 +7,17 @@ import {
   type Position,
 } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
-import { tagAccessAttempt } from './access-errors.js';
-import { LinkerError } from '../shared/errors.js';
+import { tagAccessAttempt } from '../recovery/access-errors.js';
+import { LinkerError } from '../../shared/errors.js';
 import {
   CHECKPOINT_EVENT_TYPE,
   CHECKPOINT_STREAM_MAX_COUNT,
   checkpointStreamName,
   type CheckpointData,
-} from './bookkeeping.js';
-import { METADATA_EVENT_TYPE } from './event-filter.js';
-import { RawAppender } from '../client/raw-appender.js';
-import { rawBytesOf, type RawEventInput } from '../client/raw-bytes.js';
+} from '../bookkeeping.js';
+import { METADATA_EVENT_TYPE } from '../filter/event-filter.js';
+import { RawAppender } from '../../client/raw-appender.js';
+import { rawBytesOf, type RawEventInput } from '../../client/raw-bytes.js';
 
 /**
  * A link's checkpoint lives in the destination (`$linker-checkpoint-<link>`), so the daemon is stateless.

@@ -1,5 +1,5 @@
 import type { Position } from '@eventstore/db-client';
-import type { PositionView } from './link-status.js';
+import type { PositionView } from '../link-status.js';
 
 /** Origin `$all` positions are compared by commit, then prepare; both are byte offsets in the log. */
 export function comparePositions(a: Position, b: Position): number {

@@ -1,4 +1,4 @@
-import { editJsonObject, jsonObjectText, type MemberEdit } from '../shared/json-object-text.js';
+import { editJsonObject, jsonObjectText, type MemberEdit } from '../../shared/json-object-text.js';
 
 /**
  * Linker-compatible annotations and loop prevention (riccardone/Linker `LinkerHelper`):

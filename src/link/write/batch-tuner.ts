@@ -1,4 +1,4 @@
-import type { LinkBatchOptions } from './link-options.js';
+import type { LinkBatchOptions } from '../link-options.js';
 
 /**
  * Adaptive batch size, a gradient limiter in the style of Netflix concurrency-limits applied to the append

@@ -1,5 +1,5 @@
-import { LinkerError } from '../shared/errors.js';
-import { layoutOf } from '../shared/json-object-text.js';
+import { LinkerError } from '../../shared/errors.js';
+import { layoutOf } from '../../shared/json-object-text.js';
 
 /**
  * One metadata condition of `filter.includeMetadata` / `filter.excludeMetadata`, as validated by src/config:

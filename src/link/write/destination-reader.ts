@@ -1,5 +1,5 @@
 import { BACKWARDS, END, FORWARDS, StreamNotFoundError, type EventStoreDBClient } from '@eventstore/db-client';
-import { rawBytesOf } from '../client/raw-bytes.js';
+import { rawBytesOf } from '../../client/raw-bytes.js';
 
 /** What the writer needs to know about an event already in the destination. */
 export interface DestinationEvent {

@@ -1,8 +1,8 @@
 import type { AllStreamRecordedEvent, Position } from '@eventstore/db-client';
-import { rawBytesOf } from '../client/raw-bytes.js';
-import { copyDecision, parseMetadata } from './annotations.js';
-import type { CompiledFilter } from './event-filter.js';
-import type { ResolvedLinkOptions } from './link-options.js';
+import { rawBytesOf } from '../../client/raw-bytes.js';
+import { copyDecision, parseMetadata } from '../filter/annotations.js';
+import type { CompiledFilter } from '../filter/event-filter.js';
+import type { ResolvedLinkOptions } from '../link-options.js';
 import { EVENT_OVERHEAD_BYTES, type WorkItem } from './work-item.js';
 
 /** `item.ticket` is 0 until the link gives the item its watermark ticket. */
