@@ -98,13 +98,25 @@ secureTest(
   },
 );
 
+/** One `--until-caught-up` run that must end with the link failed on an access problem: its failure line. */
+async function runExpectingAccessFailure(
+  t: TestContext,
+  children: ChildTracker,
+  nodes: Record<string, unknown>[],
+  link: string,
+): Promise<{ p: CliProcess; output: string; line: Record<string, unknown> }> {
+  const { exit, p, output } = await runOnce(t, children, nodes, link);
+  assert.equal(exit.code, EXIT_LINK_FAILED, output.slice(-3000));
+  return { p, output, line: failureLine(p) };
+}
+
 secureTest(
   'a wrong origin password fails the link at once (ESDBL_AUTH_FAILED), naming node and user, never the password',
   async (t) => {
     const { dc1, dc2, children } = await secureNodes(t);
     const link = uniqueName('badpw');
     await appendJson(dc1.client(), `${link}-a`, 3, 50);
-    const { exit, p, output } = await runOnce(
+    const { p, output, line } = await runExpectingAccessFailure(
       t,
       children,
       [
@@ -113,8 +125,6 @@ secureTest(
       ],
       link,
     );
-    assert.equal(exit.code, EXIT_LINK_FAILED, output.slice(-3000));
-    const line = failureLine(p);
     assert.equal(line.code, 'ESDBL_AUTH_FAILED');
     assert.match(String(line.msg), /origin node dc1 rejected the credentials of user 'admin'/);
     assert.ok(!output.includes(SECRET), 'the password never appears in the output');
@@ -165,7 +175,7 @@ secureTest(
     const { dc1, dc2, children } = await secureNodes(t);
     const link = uniqueName('ops-dest');
     await appendJson(dc1.client(), `${link}-a`, 2, 50);
-    const { exit, p, output } = await runOnce(
+    const { line } = await runExpectingAccessFailure(
       t,
       children,
       [
@@ -174,8 +184,6 @@ secureTest(
       ],
       link,
     );
-    assert.equal(exit.code, EXIT_LINK_FAILED, output.slice(-3000));
-    const line = failureLine(p);
     assert.equal(line.code, 'ESDBL_ACCESS_DENIED');
     assert.match(
       String(line.msg),
@@ -206,7 +214,7 @@ secureTest(
       '$settings',
       jsonEvent({ type: 'settings', data: { $userStreamAcl: everyone, $systemStreamAcl: ops } }),
     );
-    const { exit, p, output } = await runOnce(
+    const { p, line } = await runExpectingAccessFailure(
       t,
       children,
       [
@@ -215,8 +223,6 @@ secureTest(
       ],
       link,
     );
-    assert.equal(exit.code, EXIT_LINK_FAILED, output.slice(-3000));
-    const line = failureLine(p);
     assert.equal(line.code, 'ESDBL_ACCESS_DENIED');
     assert.match(
       String(line.msg),
