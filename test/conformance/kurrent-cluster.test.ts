@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { AccessDeniedError, KurrentDBClient, NotLeaderError, START, jsonEvent } from '@kurrent/kurrentdb-client';
-import { openCluster, type ClusterTarget } from '../helpers/conformance-cluster.js';
+import { openCluster, type CallAuth, type ClusterTarget } from '../helpers/conformance-cluster.js';
 import { collect, rejection, uniqueStream } from '../helpers/conformance-server.js';
 
 function kurrent(target: ClusterTarget, cs: string): KurrentDBClient {
@@ -31,66 +31,59 @@ async function eventually<T>(what: string, call: () => Promise<T>): Promise<T> {
   throw new Error(`${what} kept failing: ${String(last)}`);
 }
 
+/**
+ * Appends revision 0 through the leader, resigns it (as `auth` on a secure cluster), appends revision 1 through
+ * the new leader, and reads both back from a follower, where a read that requires the leader is refused.
+ */
+async function throughElectionToFollower(
+  target: ClusterTarget,
+  client: KurrentDBClient,
+  follower: KurrentDBClient,
+  stream: string,
+  auth?: CallAuth,
+): Promise<void> {
+  const leader = await target.stableLeader();
+  const first = await client.appendToStream(stream, event(0), { requiresLeader: true });
+  assert.equal(first.nextExpectedRevision, 0n);
+  const read = await collect(client.readStream(stream, { requiresLeader: true }));
+  assert.equal(read.length, 1);
+
+  await target.operation(leader, 'ResignNode', auth);
+  const after = await eventually('an append after the resignation', () =>
+    client.appendToStream(stream, event(1), { requiresLeader: true }),
+  );
+  assert.equal(after.nextExpectedRevision, 1n);
+  assert.notEqual((await target.stableLeader()).instanceId, leader.instanceId);
+
+  const all = await collect(follower.readAll({ fromPosition: START }));
+  assert.deepEqual(
+    all.filter((e) => e.event?.streamId === stream).map((e) => e.event!.revision),
+    [0n, 1n],
+  );
+  // It did land on a follower: a read that requires the leader is refused there.
+  const err = await rejection(
+    collect(follower.readStream(stream, { requiresLeader: true })),
+    'a requiresLeader read through nodePreference=follower',
+  );
+  assert.ok(err instanceof NotLeaderError, `NotLeaderError, got ${String(err)}`);
+}
+
 describe('@kurrent/kurrentdb-client on a cluster', () => {
   test('discovers the leader, follows it through an election, reads from a follower', async (t) => {
     const target = await openCluster(t);
-    const leader = await target.stableLeader();
     const client = kurrent(target, target.connectionString);
-    const stream = uniqueStream('kc');
-    const first = await client.appendToStream(stream, event(0), { requiresLeader: true });
-    assert.equal(first.nextExpectedRevision, 0n);
-    const read = await collect(client.readStream(stream, { requiresLeader: true }));
-    assert.equal(read.length, 1);
-
-    await target.operation(leader, 'ResignNode');
-    const after = await eventually('an append after the resignation', () =>
-      client.appendToStream(stream, event(1), { requiresLeader: true }),
-    );
-    assert.equal(after.nextExpectedRevision, 1n);
-    assert.notEqual((await target.stableLeader()).instanceId, leader.instanceId);
-
-    const followerClient = kurrent(target, `${target.connectionString}&nodePreference=follower`);
-    const all = await collect(followerClient.readAll({ fromPosition: START }));
-    assert.deepEqual(
-      all.filter((e) => e.event?.streamId === stream).map((e) => e.event!.revision),
-      [0n, 1n],
-    );
-    // It did land on a follower: a read that requires the leader is refused there.
-    const err = await rejection(
-      collect(followerClient.readStream(stream, { requiresLeader: true })),
-      'a requiresLeader read through nodePreference=follower',
-    );
-    assert.ok(err instanceof NotLeaderError, `NotLeaderError, got ${String(err)}`);
+    const follower = kurrent(target, `${target.connectionString}&nodePreference=follower`);
+    await throughElectionToFollower(target, client, follower, uniqueStream('kc'));
   });
 
   test('secure cluster: the printed string as is (TLS, admin), an election, follower reads, ACLs on a follower', async (t) => {
     const target = await openCluster(t, { secure: true });
-    const leader = await target.stableLeader();
     const client = KurrentDBClient.connectionString(target.connectionString);
     target.addCleanup(() => client.dispose());
-    const stream = uniqueStream('kc-sec');
-    const first = await client.appendToStream(stream, event(0), { requiresLeader: true });
-    assert.equal(first.nextExpectedRevision, 0n);
-
-    await target.operation(leader, 'ResignNode', { user: 'ops', password: 'changeit' });
-    const after = await eventually('an append after the resignation', () =>
-      client.appendToStream(stream, event(1), { requiresLeader: true }),
-    );
-    assert.equal(after.nextExpectedRevision, 1n);
-    assert.notEqual((await target.stableLeader()).instanceId, leader.instanceId);
-
     const followerClient = KurrentDBClient.connectionString(`${target.connectionString}&nodePreference=follower`);
     target.addCleanup(() => followerClient.dispose());
-    const all = await collect(followerClient.readAll({ fromPosition: START }));
-    assert.deepEqual(
-      all.filter((e) => e.event?.streamId === stream).map((e) => e.event!.revision),
-      [0n, 1n],
-    );
-    const err = await rejection(
-      collect(followerClient.readStream(stream, { requiresLeader: true })),
-      'a requiresLeader read through nodePreference=follower',
-    );
-    assert.ok(err instanceof NotLeaderError, `NotLeaderError, got ${String(err)}`);
+    const stream = uniqueStream('kc-sec');
+    await throughElectionToFollower(target, client, followerClient, stream, { user: 'ops', password: 'changeit' });
     // ops on a follower: user streams yes (the write is forwarded), $all no.
     const ops = KurrentDBClient.connectionString(`${target.as('ops')}&nodePreference=follower`);
     target.addCleanup(() => ops.dispose());
