@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Duplex } from 'node:stream';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import {
   DeadlineExceededError,
   UnavailableError,
@@ -85,6 +85,15 @@ const inAMinute = (): Date => new Date(Date.now() + 60_000);
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('BatchAppend session', () => {
+  // The session's deadline timers are unref'd (a real gRPC call holds the process open). Over an in-memory call
+  // nothing else is pending, and on a busy machine the loop can drain before a 1 ms timer fires: the runner then
+  // cancels the test. A ref'd timer for the suite's length keeps the loop alive as a real channel would.
+  let keepAlive: NodeJS.Timeout | undefined;
+  before(() => {
+    keepAlive = setInterval(() => undefined, 60_000);
+  });
+  after(() => clearInterval(keepAlive));
+
   it('ignores answers with an unknown or already answered correlation id', async () => {
     const call = new FakeCall();
     const s = session(call);
