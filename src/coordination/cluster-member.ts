@@ -4,21 +4,26 @@ import { errorMessage } from '../shared/errors.js';
 import type { ClusterSettings } from './cluster-settings.js';
 import type { ClusterMessage, CoordinationStore, MemberRecord } from './coordination-store.js';
 import { isLeaseRecord, type LeaseRecord } from './lease-record.js';
-import { intentOf } from './link-intent.js';
+import { intentOf, pendingCheckpoint, type CheckpointRequest, type LinkIntent } from './link-intent.js';
 import { MemberTracker, type LiveMember } from './member-tracker.js';
 import type { MonotonicClock } from './monotonic-clock.js';
 import { assignLinks } from './rendezvous.js';
 import { withDeadline } from './with-deadline.js';
 
 /** Why a member stops running a link. */
-export type StopReason = 'rebalance' | 'lost' | 'fenced' | 'shutdown' | 'removed' | 'paused';
+export type StopReason = 'rebalance' | 'lost' | 'fenced' | 'shutdown' | 'removed' | 'paused' | 'checkpoint';
 
 /** What the member drives: the daemon starts and stops links as leases come and go. */
 export interface LinkRunner {
   /** Starts the link under the lease `epoch`; resolves once it was asked to start. */
   start(link: string, epoch: number): Promise<void>;
-  /** Stops the link. `rebalance`/`shutdown` drain and checkpoint; `lost`/`fenced` stop at once. */
+  /** Stops the link. `rebalance`/`shutdown`/`checkpoint` drain and checkpoint; `lost`/`fenced` stop at once. */
   stop(link: string, reason: StopReason): Promise<void>;
+  /**
+   * Writes an operator's checkpoint for the (stopped) link on its destination; answers what it replaced,
+   * for the operator's confirmation.
+   */
+  setCheckpoint(link: string, position: { commit: bigint; prepare: bigint }): Promise<string>;
   /** The link's latest status, published to the other members. */
   status(link: string): unknown;
 }
@@ -60,6 +65,8 @@ export interface ClusterMemberOptions {
   url?: () => string | null;
   /** Random jitter source (0..1). @defaultValue Math.random */
   random?: () => number;
+  /** Wall-clock time, only to stamp when an operator's request was applied. @defaultValue Date.now */
+  now?: () => number;
 }
 
 export interface CoordinatorHealth {
@@ -89,11 +96,14 @@ export class ClusterMember {
   private readonly logger: Logger;
   private readonly clock: MonotonicClock;
   private readonly random: () => number;
+  private readonly now: () => number;
   private readonly tracker: MemberTracker;
   private readonly held = new Map<string, Held>();
   private readonly observed = new Map<string, Observation>();
   /** Held links kept stopped by a pause intent (the lease stays, so nobody else runs them). */
   private readonly paused = new Set<string>();
+  /** Links with a checkpoint request being applied (one at a time per link). */
+  private readonly applying = new Set<string>();
   private links: string[];
   private seq = 0;
   private health: CoordinatorHealth = { reachable: false, lastError: 'not contacted yet' };
@@ -115,6 +125,7 @@ export class ClusterMember {
     this.logger = options.logger.child({ component: 'cluster', member: options.settings.member });
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
     this.links = [...options.links];
     this.url = options.url ?? (() => null);
     // A member is dead once silent for a lease TTL: the same bound a lease gets.
@@ -327,14 +338,17 @@ export class ClusterMember {
     await Promise.all(
       [...this.held].map(async ([link, held]) => {
         if (held.stopping) return;
-        let paused: boolean;
+        let intent: LinkIntent;
         try {
-          paused = await this.intendedPaused(link);
+          intent = await this.readIntent(link);
         } catch (err) {
           this.unreachable(err);
           return;
         }
         if (this.held.get(link) !== held || held.stopping) return;
+        const paused = intent.paused;
+        const due = pendingCheckpoint(intent);
+        if (due && !this.applying.has(link)) this.track(this.applyCheckpoint(link, held, due));
         // Not awaited: a drain may take the whole grace period, and this round must go on.
         if (paused && !this.paused.has(link)) {
           this.paused.add(link);
@@ -349,11 +363,75 @@ export class ClusterMember {
     );
   }
 
-  private async intendedPaused(link: string): Promise<boolean> {
+  private async readIntent(link: string): Promise<LinkIntent> {
     const rec = await withDeadline(this.clock, this.settings.renewIntervalMs, `reading the intent of ${link}`, () =>
       this.store.getIntent(link),
     );
-    return intentOf(rec?.value).paused;
+    return intentOf(rec?.value);
+  }
+
+  /**
+   * An operator's checkpoint (set or reset) for a held link: the link drains and stops, the checkpoint is
+   * written (fenced by a lease confirmation, like a conflict record), the request is marked applied on the
+   * coordinator, and the link starts again from the new checkpoint. A failure leaves the request due, so
+   * the next round (or the next owner) applies it; applying it twice writes the same checkpoint twice.
+   */
+  private applyCheckpoint(link: string, held: Held, request: CheckpointRequest): Promise<void> {
+    this.applying.add(link);
+    const position = `${request.commit}/${request.prepare}`;
+    return this.serial(link, async () => {
+      try {
+        if (this.held.get(link) !== held || held.stopping) return;
+        this.logger.info(
+          { link, request: request.id, position },
+          `applying an operator's checkpoint ${position} to link ${link}: draining it, writing the checkpoint, starting it again`,
+        );
+        try {
+          await this.runner.stop(link, 'checkpoint');
+        } catch (err) {
+          this.logger.error({ link, err: errorMessage(err) }, `stopping link ${link} failed`);
+        }
+        if (!(await this.confirmLease(link))) {
+          this.logger.warn({ link }, `the lease of ${link} is not confirmed: its next owner applies the checkpoint`);
+          return;
+        }
+        try {
+          const was = await this.runner.setCheckpoint(link, {
+            commit: BigInt(request.commit),
+            prepare: BigInt(request.prepare),
+          });
+          await this.markApplied(link, request, was);
+          this.logger.info({ link, request: request.id, was }, `checkpoint of ${link} set to ${position} (was ${was})`);
+        } catch (err) {
+          this.logger.error(
+            { link, err: errorMessage(err) },
+            `could not apply the checkpoint ${position} to link ${link}; trying again next round`,
+          );
+        }
+        if (this.held.get(link) !== held || held.stopping || this.paused.has(link)) return;
+        try {
+          await this.runner.start(link, held.epoch);
+        } catch (err) {
+          this.logger.error({ link, err: errorMessage(err) }, `link ${link} did not start; releasing its lease`);
+          this.track(this.handOver(link, 'removed'));
+        }
+      } finally {
+        this.applying.delete(link);
+      }
+    });
+  }
+
+  /** Records on the coordinator that the request was applied, unless a newer request replaced it meanwhile. */
+  private async markApplied(link: string, request: CheckpointRequest, was: string): Promise<void> {
+    const bound = this.settings.renewIntervalMs;
+    const current = intentOf(
+      (await withDeadline(this.clock, bound, `reading the intent of ${link}`, () => this.store.getIntent(link)))?.value,
+    );
+    if (current.checkpoint?.id !== request.id) return;
+    const applied = { by: this.id, at: new Date(this.now()).toISOString(), was };
+    await withDeadline(this.clock, bound, `recording the checkpoint of ${link}`, () =>
+      this.store.putIntent(link, { ...current, checkpoint: { ...request, applied } }),
+    );
   }
 
   private startQuietly(link: string, epoch: number): Promise<void> {
@@ -458,7 +536,7 @@ export class ClusterMember {
   private async acquire(link: string, o: Observation): Promise<void> {
     const sentAt = this.clock.now();
     try {
-      const paused = await this.intendedPaused(link);
+      const intent = await this.readIntent(link);
       const epoch = await withDeadline(this.clock, this.settings.renewIntervalMs, `epoch of ${link}`, () =>
         this.store.nextEpoch(link),
       );
@@ -493,12 +571,14 @@ export class ClusterMember {
         { link, epoch, previousHolder: previous },
         `took the lease of ${link} (epoch ${epoch}${previous ? `, from ${previous}` : ''}); starting it`,
       );
-      if (paused) {
+      if (intent.paused) {
         this.paused.add(link);
         this.logger.info({ link }, `link ${link} is paused (an operator asked): holding it without running it`);
-        return;
       }
-      await this.startQuietly(link, epoch);
+      // A checkpoint asked for while no one (or a dead member) held the link is written before it starts.
+      const due = pendingCheckpoint(intent);
+      if (due) await this.applyCheckpoint(link, held, due);
+      else if (!intent.paused) await this.startQuietly(link, epoch);
     } catch (err) {
       this.unreachable(err);
     }

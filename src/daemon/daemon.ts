@@ -1,4 +1,4 @@
-import type { EventStoreDBClient } from '@eventstore/db-client';
+import type { EventStoreDBClient, Position } from '@eventstore/db-client';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { installRawBytes } from '../client/raw-bytes.js';
@@ -16,6 +16,7 @@ import type { DaemonStatus } from '../observability/status-types.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { errorMessage, isLinkerError, LinkerError } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
+import { CheckpointTool } from '../tools/checkpoint-tool.js';
 import {
   DAEMON_CLEANUP_FAILED,
   DAEMON_DRAIN_TIMEOUT,
@@ -247,6 +248,7 @@ export class Daemon {
         runner: {
           start: (name) => this.startClusterLink(name),
           stop: (name, reason) => this.stopClusterLink(name, reason),
+          setCheckpoint: (name, position) => this.setClusterCheckpoint(name, position),
           status: (name) => this.linkStatus(name),
         },
         logger: this.logger,
@@ -274,6 +276,14 @@ export class Daemon {
     link.logger.info({ reason }, `stopping link ${name} (${reason})`);
     await this.stopLink(link, graceMs);
     this.links = this.links.filter((l) => l !== link);
+  }
+
+  /** An operator's checkpoint, written by this owner while the link is stopped; answers what it replaced. */
+  private async setClusterCheckpoint(name: string, position: Position): Promise<string> {
+    const options = this.linkOptions(name);
+    const client = this.ensureClients().get(options.destination);
+    const tool = new CheckpointTool(client, name, options.destination, this.clock);
+    return (await tool.replace(position)).was;
   }
 
   private ensureClients(): NodeClients {

@@ -3,7 +3,9 @@ import { rawBytesOf } from '../client/raw-bytes.js';
 import { checkpointStreamName } from '../link/bookkeeping.js';
 import { CheckpointStore, parseCheckpoint } from '../link/checkpoint/checkpoint-store.js';
 import type { Clock } from '../shared/clock.js';
+import { isLinkerError } from '../shared/errors.js';
 import { nodeFailure } from './node-failure.js';
+import { formatPosition } from './position-arg.js';
 
 /** The latest checkpoint event of a link, as `checkpoint show` prints it. */
 export interface CheckpointRecord {
@@ -50,6 +52,24 @@ export class CheckpointTool {
       if (err instanceof StreamNotFoundError) return null;
       throw nodeFailure(this.destinationNode, `reading ${this.streamName}`, err);
     }
+  }
+
+  /**
+   * Writes `position` and answers what it replaced: the old record (null if none or damaged) and a line
+   * describing it. Replacing a damaged checkpoint is one of the reasons to set one.
+   */
+  async replace(position: Position): Promise<{ before: CheckpointRecord | null; was: string }> {
+    let before: CheckpointRecord | null = null;
+    let was = 'no checkpoint';
+    try {
+      before = await this.read();
+      if (before) was = formatPosition(before.position);
+    } catch (err) {
+      if (!isLinkerError(err, 'ESDBL_LINK_CHECKPOINT_INVALID')) throw err;
+      was = `an invalid checkpoint: ${err.message}`;
+    }
+    await this.write(position);
+    return { before, was };
   }
 
   async write(position: Position): Promise<void> {

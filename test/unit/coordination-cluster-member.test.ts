@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import { ClusterMember, type LinkRunner, type StopReason } from '../../src/coordination/cluster-member.js';
 import type { ClusterSettings } from '../../src/coordination/cluster-settings.js';
+import { sendCheckpointRequest } from '../../src/coordination/link-control.js';
+import { intentOf } from '../../src/coordination/link-intent.js';
 import { MemoryBackplane, MemoryStore } from '../../src/coordination/memory-store.js';
+import type { ResolvedConfig } from '../../src/config/config-types.js';
 import { FakeMonotonicClock } from '../helpers/fake-monotonic-clock.js';
 
 const TTL = 15_000;
@@ -15,6 +18,9 @@ const SETTLE = 10_000;
 class World {
   readonly running = new Map<string, Set<string>>();
   readonly stops: { member: string; link: string; reason: StopReason }[] = [];
+  /** Every checkpoint an owner wrote, and whether the link was running (it must not be) at that moment. */
+  readonly checkpoints: { member: string; link: string; position: string; whileRunning: boolean }[] = [];
+  readonly checkpointOf = new Map<string, string>();
   violations: string[] = [];
 
   runner(member: string): LinkRunner {
@@ -28,6 +34,13 @@ class World {
       stop: async (link, reason) => {
         this.running.get(link)?.delete(member);
         this.stops.push({ member, link, reason });
+      },
+      setCheckpoint: async (link, p) => {
+        const position = `${p.commit}/${p.prepare}`;
+        this.checkpoints.push({ member, link, position, whileRunning: (this.running.get(link)?.size ?? 0) > 0 });
+        const was = this.checkpointOf.get(link) ?? 'no checkpoint';
+        this.checkpointOf.set(link, position);
+        return was;
       },
       status: (link) => ({ name: link, state: 'running' }),
     };
@@ -255,5 +268,100 @@ describe('ClusterMember on a fake clock', () => {
     assert.ok(h.world.stops.some((s) => s.member === 'a' && s.link === 'only' && s.reason === 'lost'));
     assert.equal(h.world.ownerOf('only'), 'a', 'taken again');
     assert.ok((a.epochOf('only') ?? 0) > (epoch ?? 0), 'under a new epoch');
+  });
+});
+
+describe('cluster checkpoint requests', () => {
+  const config = (all: readonly string[]) =>
+    ({
+      cluster: { name: 'test', leaseTtlMs: TTL },
+      links: all.map((name) => ({ name })),
+      nodes: [],
+    }) as unknown as ResolvedConfig;
+  const logger = pino({ level: 'silent' });
+
+  /** Runs the operator's request beside the members, advancing the fake clock until it settles. */
+  async function request(h: Harness, all: readonly string[], link: string, commit: bigint) {
+    let settled = false;
+    const outcome = sendCheckpointRequest({
+      config: config(all),
+      link,
+      position: { commit, prepare: commit },
+      timeoutMs: 30_000,
+      logger,
+      store: new MemoryStore(h.plane, () => true),
+      clock: h.clock,
+    }).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    void outcome.finally(() => {
+      settled = true;
+    });
+    for (let i = 0; i < 200 && !settled; i++) await h.advance(200);
+    const result = await outcome;
+    if ('error' in result) throw result.error;
+    return result.value;
+  }
+
+  it("reaches a running link's owner: it stops the link, writes, marks it applied, and runs it again", async () => {
+    const all = links(4);
+    const h = harness(all);
+    for (const id of ['a', 'b']) h.add(id);
+    await h.advance(SETTLE + 4 * RENEW);
+    const owner = h.world.ownerOf('link-2');
+    assert.ok(owner);
+    const outcome = await request(h, all, 'link-2', 77n);
+    assert.deepEqual(outcome, { owner, was: 'no checkpoint' });
+    assert.deepEqual(
+      h.world.checkpoints.map((c) => [c.member, c.link, c.position, c.whileRunning]),
+      [[owner, 'link-2', '77/77', false]],
+    );
+    assert.ok(h.world.stops.some((s) => s.member === owner && s.link === 'link-2' && s.reason === 'checkpoint'));
+    await h.advance(RENEW);
+    assert.equal(h.world.ownerOf('link-2'), owner, 'running again on its owner');
+    // Applied once: later rounds leave it alone, and a second request replaces it.
+    await h.advance(4 * RENEW);
+    assert.equal(h.world.checkpoints.length, 1);
+    assert.deepEqual(await request(h, all, 'link-2', 0n), { owner, was: '77/77' });
+    assert.equal(h.world.checkpoints.length, 2);
+  });
+
+  it('waits as a durable request while nobody owns the link; the next owner writes it before starting it', async () => {
+    const all = ['only'];
+    const h = harness(all);
+    const a = h.add('a');
+    await h.advance(2 * RENEW);
+    h.cut.add('a');
+    await h.advance(GIVE_UP + 200);
+    assert.equal(h.world.ownerOf('only'), undefined, 'a fenced itself');
+    await a.stop();
+    const outcome = await request(h, all, 'only', 5n);
+    // a's stale record still lists the link: after a TTL of silence the request is known to wait for the next owner.
+    assert.deepEqual(outcome, { owner: null, was: null }, 'stored: no live owner lists it');
+    h.add('b');
+    const first = h.world.checkpoints.length;
+    await h.advance(TTL + 3 * RENEW);
+    assert.equal(h.world.ownerOf('only'), 'b');
+    assert.deepEqual(
+      h.world.checkpoints.slice(first).map((c) => [c.member, c.position, c.whileRunning]),
+      [['b', '5/5', false]],
+      'written once, before the link started',
+    );
+  });
+
+  it('a paused link gets its checkpoint and stays paused', async () => {
+    const all = ['only'];
+    const h = harness(all);
+    h.add('a');
+    await h.advance(2 * RENEW);
+    const operator = new MemoryStore(h.plane, () => true);
+    await operator.putIntent('only', { paused: true });
+    await h.advance(2 * RENEW);
+    assert.equal(h.world.ownerOf('only'), undefined, 'paused');
+    assert.deepEqual(await request(h, all, 'only', 9n), { owner: 'a', was: 'no checkpoint' });
+    await h.advance(3 * RENEW);
+    assert.equal(h.world.ownerOf('only'), undefined, 'still paused after the checkpoint');
+    assert.equal(intentOf((await operator.getIntent('only'))?.value).paused, true, 'the pause is kept');
   });
 });

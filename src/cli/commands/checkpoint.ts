@@ -1,13 +1,15 @@
 import { EventStoreDBClient, type Position } from '@eventstore/db-client';
 import type { Command } from 'commander';
 import { installRawBytes } from '../../client/raw-bytes.js';
+import { sendCheckpointRequest } from '../../coordination/link-control.js';
 import { comparePositions } from '../../link/checkpoint/position.js';
+import { silentLogger } from '../../observability/logger.js';
 import { systemClock } from '../../shared/clock.js';
-import { isLinkerError } from '../../shared/errors.js';
 import { CheckpointTool, type CheckpointRecord } from '../../tools/checkpoint-tool.js';
 import { loadLinkTarget, type LinkTarget } from '../../tools/link-target.js';
 import { formatPosition, parsePositionArg } from '../../tools/position-arg.js';
 import { reportToolError } from '../../tools/report-tool-error.js';
+import { parseTimeoutMsArg } from '../../tools/timeout-arg.js';
 import { TOOL_EXIT_OK } from '../../tools/tool-exit-codes.js';
 import type { CommandContext } from '../command-context.js';
 
@@ -16,6 +18,7 @@ interface CheckpointFlags {
   link: string;
   position?: string;
   json?: boolean;
+  timeoutMs?: string;
 }
 
 const START_POSITION: Position = { commit: 0n, prepare: 0n };
@@ -24,6 +27,9 @@ const HELP_AFTER =
   '\nThe checkpoint is the origin $all position below which the link has copied everything; it lives in the\n' +
   'destination, in the stream $linker-checkpoint-<link>. Stop the daemon before `set` or `reset`: a running\n' +
   'daemon keeps writing its own checkpoint and would overwrite yours.\n' +
+  "In cluster mode (a config with a cluster section) `set` and `reset` go to the link's owner instead, through\n" +
+  'the coordinator: it drains the link, writes the checkpoint and starts the link from it; with no owner, the\n' +
+  'next owner applies it before starting the link. The command waits at most --timeout-ms for the owner.\n' +
   'Exit codes: 0 ok, 2 usage error (bad flags, config, link name or position), 3 the destination could not be\n' +
   'reached or read.';
 
@@ -47,12 +53,9 @@ export function registerCheckpointCommand(program: Command, ctx: CommandContext)
       .description('Write a new checkpoint (the daemon must be stopped); the next run starts after it'),
   )
     .requiredOption('--position <commit[/prepare]>', 'origin $all position, e.g. 123456 or 123456/123456')
+    .option('--timeout-ms <ms>', "cluster mode: how long to wait for the link's owner to apply it", '30000')
     .action(async (flags: CheckpointFlags) => {
-      ctx.setExitCode(
-        await withTool('checkpoint set', flags, (tool, target) =>
-          set(tool, target, parsePositionArg(flags.position ?? '')),
-        ),
-      );
+      ctx.setExitCode(await change('checkpoint set', flags, () => parsePositionArg(flags.position ?? '')));
     });
 
   withLinkOptions(
@@ -61,9 +64,23 @@ export function registerCheckpointCommand(program: Command, ctx: CommandContext)
       .description(
         "Checkpoint at the start of the origin's $all (the daemon must be stopped): the next run replays everything",
       ),
-  ).action(async (flags: CheckpointFlags) => {
-    ctx.setExitCode(await withTool('checkpoint reset', flags, (tool, target) => set(tool, target, START_POSITION)));
-  });
+  )
+    .option('--timeout-ms <ms>', "cluster mode: how long to wait for the link's owner to apply it", '30000')
+    .action(async (flags: CheckpointFlags) => {
+      ctx.setExitCode(await change('checkpoint reset', flags, () => START_POSITION));
+    });
+}
+
+/** `set`/`reset`: written directly, or in cluster mode handed to the link's owner. */
+function change(name: string, flags: CheckpointFlags, position: () => Position): Promise<number> {
+  return withTool(
+    name,
+    flags,
+    (tool, target) => set(tool, target, position()),
+    async (target) => {
+      await setThroughCluster(target, position(), parseTimeoutMsArg(flags.timeoutMs ?? '30000'));
+    },
+  );
 }
 
 function withLinkOptions(command: Command): Command {
@@ -77,10 +94,15 @@ async function withTool(
   name: string,
   flags: CheckpointFlags,
   run: (tool: CheckpointTool, target: LinkTarget) => Promise<void>,
+  inCluster?: (target: LinkTarget) => Promise<void>,
 ): Promise<number> {
   let client: EventStoreDBClient | undefined;
   try {
     const target = await loadLinkTarget(flags.config, flags.link);
+    if (inCluster && target.config.cluster) {
+      await inCluster(target);
+      return TOOL_EXIT_OK;
+    }
     installRawBytes();
     client = EventStoreDBClient.connectionString(target.destination.connectionString);
     await run(new CheckpointTool(client, target.link.name, target.destination.name, systemClock), target);
@@ -128,29 +150,48 @@ function checkpointJson(target: LinkTarget, tool: CheckpointTool, record: Checkp
 }
 
 async function set(tool: CheckpointTool, target: LinkTarget, position: Position): Promise<void> {
-  let before: CheckpointRecord | null = null;
-  let was = 'no checkpoint';
-  try {
-    before = await tool.read();
-    if (before) was = formatPosition(before.position);
-  } catch (err) {
-    // Replacing a damaged checkpoint is one of the reasons this command exists.
-    if (!isLinkerError(err, 'ESDBL_LINK_CHECKPOINT_INVALID')) throw err;
-    was = `an invalid checkpoint: ${err.message}`;
-  }
-  await tool.write(position);
+  const { before, was } = await tool.replace(position);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(describeLink(target, tool));
   out(`checkpoint set to ${formatPosition(position)} (was ${was})`);
+  consequences(target, position, before?.position ?? null, out);
+  out('the daemon must not be running while the checkpoint is changed: start it now to continue from here');
+}
+
+/** What the new checkpoint means for the next events copied. */
+function consequences(target: LinkTarget, position: Position, before: Position | null, out: (line: string) => void) {
   if (comparePositions(position, START_POSITION) === 0) {
     out(
-      `the next run replays ${target.origin.name}'s whole $all into ${target.destination.name}; that is harmless ` +
+      `the link replays ${target.origin.name}'s whole $all into ${target.destination.name}; that is harmless ` +
         'because appends are idempotent (same event ids at the same expected revisions), it only takes time',
     );
-  } else if (before && comparePositions(position, before.position) > 0) {
+  } else if (before && comparePositions(position, before) > 0) {
     out(`warning: events of ${target.origin.name} between the old and the new position will NOT be copied`);
   } else if (before) {
-    out('events after the new position are copied again on the next run; harmless, appends are idempotent');
+    out('events after the new position are copied again; harmless, appends are idempotent');
   }
-  out('the daemon must not be running while the checkpoint is changed: start it now to continue from here');
+}
+
+/** Cluster mode: the link's owner applies the checkpoint (it drains and restarts the link around it). */
+async function setThroughCluster(target: LinkTarget, position: Position, timeoutMs: number): Promise<void> {
+  const outcome = await sendCheckpointRequest({
+    config: target.config,
+    link: target.link.name,
+    position,
+    timeoutMs,
+    logger: silentLogger(),
+  });
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const p = formatPosition(position);
+  if (outcome.owner === null) {
+    out(
+      `link ${target.link.name}: no member owns it now; its next owner sets the checkpoint to ${p} before starting it`,
+    );
+    return;
+  }
+  out(
+    `link ${target.link.name}: checkpoint set to ${p} by its owner ${outcome.owner} (was ${outcome.was ?? 'unknown'})`,
+  );
+  const before = /^\d+\/\d+$/.test(outcome.was ?? '') ? parsePositionArg(outcome.was!) : null;
+  consequences(target, position, before, out);
 }

@@ -3,7 +3,8 @@ import { silentLogger } from '../../observability/logger.js';
 import { loadConfig } from '../../config/load-config.js';
 import { sendLinkIntent } from '../../coordination/link-control.js';
 import { reportToolError } from '../../tools/report-tool-error.js';
-import { TOOL_EXIT_OK, TOOL_EXIT_USAGE } from '../../tools/tool-exit-codes.js';
+import { parseTimeoutMsArg } from '../../tools/timeout-arg.js';
+import { TOOL_EXIT_OK } from '../../tools/tool-exit-codes.js';
 import type { CommandContext } from '../command-context.js';
 
 interface LinkFlags {
@@ -44,17 +45,13 @@ export function registerLinkCommand(program: Command, ctx: CommandContext): void
 }
 
 async function run(command: string, name: string, paused: boolean, flags: LinkFlags): Promise<number> {
-  const timeoutMs = Number(flags.timeoutMs);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) {
-    process.stderr.write(`esdb-linker ${command}: --timeout-ms must be an integer from 100 to 600000\n`);
-    return TOOL_EXIT_USAGE;
-  }
   try {
+    const timeoutMs = parseTimeoutMsArg(flags.timeoutMs);
     const config = await loadConfig(flags.config);
     const outcome = await sendLinkIntent({
       config,
       link: name,
-      intent: { paused },
+      paused,
       timeoutMs,
       logger: silentLogger(),
     });
