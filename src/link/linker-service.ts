@@ -18,24 +18,25 @@ import { LinkerError, errorMessage, isLinkerError } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
 import { accessFailure, accessNode, isAccessDenied, tagAccessAttempt } from './recovery/access-errors.js';
 import { Backoff } from './recovery/backoff.js';
+import { LinkErrorLog } from './recovery/link-error-log.js';
 import { BatchTuner, type TunerDecision } from './write/batch-tuner.js';
+import { CheckpointLoop } from './checkpoint/checkpoint-loop.js';
 import { CheckpointStore } from './checkpoint/checkpoint-store.js';
 import { ConflictHandler } from './write/conflict-handler.js';
 import { DestinationReader } from './write/destination-reader.js';
-import { errorReason } from './recovery/error-kinds.js';
 import { compileFilter, type CompiledFilter } from './filter/event-filter.js';
 import { EventRouter } from './route/event-router.js';
 import { LaneRouter } from './route/lane-router.js';
 import { LinkLifecycle } from './link-lifecycle.js';
 import { noopLinkMetrics, type LinkMetrics } from './link-metrics.js';
 import type { ResolvedLinkOptions } from './link-options.js';
-import type { LinkErrorView, LinkPhase, LinkState, LinkStatus } from './link-status.js';
+import type { LinkPhase, LinkState, LinkStatus } from './link-status.js';
 import { PositionProbe } from './read/position-probe.js';
 import { ReadWatchdog } from './read/read-watchdog.js';
-import { comparePositions, positionView, samePosition } from './checkpoint/position.js';
+import { comparePositions, positionView } from './checkpoint/position.js';
 import { PositionWaiters } from './checkpoint/position-waiters.js';
 import { RateWindow } from './rate-window.js';
-import { withRetry, withTimeout, type RetryHooks } from './recovery/retry.js';
+import { withRetry, withTimeout } from './recovery/retry.js';
 import { StallDetector } from './stall-detector.js';
 import { StreamOffsets } from './write/stream-offsets.js';
 import { StreamWriter, type WriteResult } from './write/stream-writer.js';
@@ -105,6 +106,8 @@ export class LinkerService {
   private readonly eventRouter: EventRouter;
   private readonly tuner: BatchTuner;
   private readonly checkpoints: CheckpointStore;
+  private readonly checkpointLoop: CheckpointLoop;
+  private readonly errors: LinkErrorLog;
   private readonly offsets = new StreamOffsets();
   private readonly reader: OriginReader;
   private readonly lanes: LaneRouter;
@@ -124,15 +127,10 @@ export class LinkerService {
   private phase: LinkPhase = 'catch-up';
   private caughtUp = false;
   private lastRead: Position | null = null;
-  private lastWrittenCheckpoint: Position | null = null;
-  private checkpointChain: Promise<void> = Promise.resolve();
   private eventsReplicated = 0;
   private bytesReplicated = 0;
   private eventsSkipped = 0;
   private conflicts = 0;
-  private retries = 0;
-  private retrying = false;
-  private lastError: LinkErrorView | null = null;
   private startedAt: string | null = null;
   private stopPromise: Promise<void> | undefined;
   private failedWith: LinkerError | undefined;
@@ -146,6 +144,12 @@ export class LinkerService {
     this.log = opts.logger.child({ link: opts.options.name });
     this.metrics = opts.metrics ?? noopLinkMetrics;
     this.clock = opts.clock ?? systemClock;
+    this.errors = new LinkErrorLog({
+      clock: this.clock,
+      retry: this.options.retry,
+      metrics: this.metrics,
+      log: this.log,
+    });
     // Every lane may wait on this signal at once (a retry sleep each while the destination is down), and
     // the checkpoint loop and reader too: above Node's default of 10 that printed a false leak warning.
     setMaxListeners(this.options.lanes + 16, this.work.signal);
@@ -178,6 +182,18 @@ export class LinkerService {
       () => this.clock.now(),
       appender,
     );
+    this.checkpointLoop = new CheckpointLoop({
+      store: this.checkpoints,
+      watermark: () => this.watermark.watermark,
+      clock: this.clock,
+      intervalMs: this.options.checkpointIntervalMs,
+      maxDelayMs: this.options.retry.maxDelayMs,
+      hooks: () => this.errors.hooks(),
+      metrics: this.metrics,
+      log: this.log,
+      fail: (err) => this.fail(err),
+      recordError: (err) => this.errors.record(err),
+    });
     this.reader = this.origin.connectionString
       ? new WorkerSubscriptionReader(this.origin.connectionString, this.filter.serverStreamRegex)
       : new SubscriptionReader(this.origin.client, this.filter.serverStreamRegex);
@@ -197,7 +213,7 @@ export class LinkerService {
       maxBytes: this.options.batch.maxBytes,
       logger: this.log,
       now: () => this.clock.now(),
-      retrying: (op) => withRetry(op, this.retryHooks(), this.work.signal),
+      retrying: (op) => withRetry(op, this.errors.hooks(), this.work.signal),
       ...(opts.beforeConflictRecord ? { beforeConflictRecord: opts.beforeConflictRecord } : {}),
     });
     this.writer = new StreamWriter({
@@ -212,10 +228,10 @@ export class LinkerService {
       writeOptions,
       appendTimeoutMs: Math.max(MIN_APPEND_TIMEOUT_MS, this.options.stallTimeoutMs * 2),
       onRetry: (err, delayMs) => {
-        this.noteRetry('append', err, delayMs);
+        this.errors.noteRetry('append', err, delayMs);
         this.logDecision(this.tuner.recordError());
       },
-      onRecovered: () => this.noteRecovered(),
+      onRecovered: () => this.errors.noteRecovered(),
       onConflict: () => {
         this.conflicts++;
         this.metrics.conflict(this.options.conflicts);
@@ -243,10 +259,10 @@ export class LinkerService {
     this.startedAt = new Date(this.clock.now()).toISOString();
     try {
       installRawBytes();
-      const checkpoint = await withRetry(() => this.checkpoints.read(), this.retryHooks(), this.work.signal);
+      const checkpoint = await withRetry(() => this.checkpoints.read(), this.errors.hooks(), this.work.signal);
       this.watermark = new WatermarkTracker(checkpoint);
       this.lastRead = checkpoint;
-      this.lastWrittenCheckpoint = checkpoint;
+      this.checkpointLoop.started(checkpoint);
       if (checkpoint) this.metrics.checkpoint(checkpoint.commit);
       this.log.info(
         {
@@ -264,7 +280,11 @@ export class LinkerService {
     }
     if (!this.lifecycle.is('starting')) return;
     this.lifecycle.transition('running');
-    this.background.push(this.runReader(), this.runCheckpoints(), this.runMonitor());
+    this.background.push(
+      this.runReader(),
+      this.checkpointLoop.run(this.work.signal, this.reading.signal),
+      this.runMonitor(),
+    );
   }
 
   /** Idempotent: stops reading, drains in-flight appends within the grace period, writes the checkpoint. */
@@ -294,7 +314,7 @@ export class LinkerService {
     this.work.abort(new LinkerError('ESDBL_LINK_STOPPED', 'link stopped'));
     await Promise.allSettled(this.background);
     if (this.lifecycle.is('failed')) return;
-    await this.finalCheckpoint();
+    await this.checkpointLoop.final();
     this.lifecycle.transition('stopped');
     this.settleWaiters(new LinkerError('ESDBL_LINK_STOPPED', `link ${this.options.name} stopped`));
     this.resolveDone();
@@ -310,7 +330,7 @@ export class LinkerService {
       state: this.lifecycle.state,
       phase: this.phase,
       stalled: this.stall.stalled,
-      retrying: this.retrying,
+      retrying: this.errors.retrying,
       caughtUp: this.caughtUp,
       checkpoint: positionView(this.watermark.watermark),
       lastReadPosition: positionView(this.lastRead),
@@ -318,7 +338,7 @@ export class LinkerService {
       bytesReplicated: this.bytesReplicated,
       eventsSkipped: this.eventsSkipped,
       conflicts: this.conflicts,
-      retries: this.retries,
+      retries: this.errors.retries,
       lagEvents: this.watermark.pendingCount,
       lagSeconds: oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000),
       rate: this.rate.rate(),
@@ -329,7 +349,7 @@ export class LinkerService {
         maxEvents: this.options.buffer.maxEvents,
         maxBytes: this.options.buffer.maxBytes,
       },
-      lastError: this.lastError,
+      lastError: this.errors.lastError,
       startedAt: this.startedAt,
     };
   }
@@ -389,10 +409,10 @@ export class LinkerService {
         }
         if (healthy) {
           backoff.reset();
-          this.noteRecovered();
+          this.errors.noteRecovered();
         }
         const delay = backoff.nextDelayMs();
-        this.noteRetry('subscription', err, delay);
+        this.errors.noteRetry('subscription', err, delay);
         try {
           await this.clock.sleep(delay, signal);
         } catch {
@@ -410,7 +430,7 @@ export class LinkerService {
       // After a resubscription from the watermark, events already in the pipeline come again.
       if (this.lastRead && comparePositions(position, this.lastRead) <= 0) return;
       this.lastRead = position;
-      if (this.retrying) this.noteRecovered();
+      if (this.errors.retrying) this.errors.noteRecovered();
       const decision = this.eventRouter.route(event, position);
       if (!decision.copy) {
         this.eventsSkipped++;
@@ -440,7 +460,7 @@ export class LinkerService {
     if (!this.caughtUp) this.log.info({ lastRead: positionView(this.lastRead) }, 'caught up: live');
     this.phase = 'live';
     this.caughtUp = true;
-    this.queueCheckpoint();
+    this.checkpointLoop.queue(this.work.signal);
     this.checkWaiters();
   }
 
@@ -529,7 +549,7 @@ export class LinkerService {
       }
       return latest;
     };
-    const latest = await withRetry(readLatest, this.retryHooks(), signal);
+    const latest = await withRetry(readLatest, this.errors.hooks(), signal);
     if (!latest) return;
     if (latest.position && comparePositions(latest.position, first.position) > 0) return;
     const decision = this.eventRouter.route(latest, latest.position ?? first.position);
@@ -540,56 +560,6 @@ export class LinkerService {
       { stream: item.destStream, written: result.written.length, skipped: result.skipped.length },
       'copied the stream metadata of a newly created filtered stream',
     );
-  }
-
-  // ---- checkpoints ----
-
-  private async runCheckpoints(): Promise<void> {
-    const signal = this.work.signal;
-    while (!signal.aborted && !this.reading.signal.aborted) {
-      try {
-        await this.clock.sleep(this.options.checkpointIntervalMs, this.reading.signal);
-      } catch {
-        return;
-      }
-      this.queueCheckpoint();
-      await this.checkpointChain;
-    }
-  }
-
-  private queueCheckpoint(): void {
-    this.checkpointChain = this.checkpointChain.then(() => this.writeCheckpoint(this.work.signal));
-  }
-
-  private async writeCheckpoint(signal: AbortSignal): Promise<void> {
-    const position = this.watermark.watermark;
-    if (!position || samePosition(position, this.lastWrittenCheckpoint) || signal.aborted) return;
-    try {
-      await withRetry(() => this.checkpoints.write(position), this.retryHooks(), signal);
-      this.lastWrittenCheckpoint = position;
-      this.metrics.checkpoint(position.commit);
-      this.log.debug({ checkpoint: positionView(position) }, 'checkpoint written');
-    } catch (err) {
-      if (signal.aborted) return;
-      if (isAccessDenied(err)) {
-        this.fail(err);
-        return;
-      }
-      this.recordError(err);
-      this.log.error({ err }, 'checkpoint write failed; retrying at the next interval');
-    }
-  }
-
-  private async finalCheckpoint(): Promise<void> {
-    await this.checkpointChain.catch(() => {});
-    // A short budget of its own: the work signal is already aborted.
-    const budget = new AbortController();
-    const timer = setTimeout(() => budget.abort(), Math.max(2_000, this.options.retry.maxDelayMs));
-    try {
-      await this.writeCheckpoint(budget.signal);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   // ---- monitoring ----
@@ -607,7 +577,12 @@ export class LinkerService {
       const pending = this.watermark.pendingCount;
       if (this.stall.check(now, pending > 0) === 'stalled') {
         this.log.warn(
-          { pending, sinceMs: now - this.stall.sinceProgressMs, retrying: this.retrying, lastError: this.lastError },
+          {
+            pending,
+            sinceMs: now - this.stall.sinceProgressMs,
+            retrying: this.errors.retrying,
+            lastError: this.errors.lastError,
+          },
           `link stalled: no progress for ${this.options.stallTimeoutMs} ms with ${pending} events pending`,
         );
       }
@@ -639,7 +614,7 @@ export class LinkerService {
     } catch (err) {
       stuck = true;
       why = `a read of the origin failed too (${redactText(errorMessage(err))})`;
-      this.recordError(err);
+      this.errors.record(err);
       this.log.warn(
         { node: this.origin.name, silentMs, err: redactText(errorMessage(err)) },
         `origin ${this.origin.name} does not answer: nothing read for ${silentMs} ms and a read of $all failed`,
@@ -707,44 +682,6 @@ export class LinkerService {
 
   // ---- errors ----
 
-  private retryHooks(): RetryHooks {
-    return {
-      clock: this.clock,
-      retry: this.options.retry,
-      onRetry: (err, delayMs) => this.noteRetry('destination', err, delayMs),
-      onRecovered: () => this.noteRecovered(),
-    };
-  }
-
-  private noteRetry(where: string, err: unknown, delayMs: number): void {
-    this.retries++;
-    this.retrying = true;
-    const reason = errorReason(err);
-    this.metrics.retry(reason);
-    this.recordError(err);
-    this.log.warn(
-      { where, reason, delayMs, err: redactText(errorMessage(err)) },
-      `${where}: retrying in ${delayMs} ms`,
-    );
-  }
-
-  private noteRecovered(): void {
-    if (!this.retrying) return;
-    this.retrying = false;
-    this.log.info('recovered from the transient error');
-  }
-
-  private recordError(err: unknown): void {
-    const message = redactText(errorMessage(err));
-    this.lastError = isLinkerError(err)
-      ? { code: err.code, message, at: new Date(this.clock.now()).toISOString() }
-      : {
-          code: 'ESDBL_LINK_TRANSIENT',
-          message: `${errorReason(err)}${message ? `: ${message}` : ''}`,
-          at: new Date(this.clock.now()).toISOString(),
-        };
-  }
-
   private failure(err: unknown): LinkerError {
     // An access error without a tag came from a destination write (the origin's are tagged where read).
     const access = accessFailure(
@@ -777,7 +714,7 @@ export class LinkerService {
     }
     const failure = this.failure(err);
     this.failedWith = failure;
-    this.recordError(failure);
+    this.errors.record(failure);
     this.log.error({ err: failure, code: failure.code }, `link failed: ${failure.message}`);
     this.reading.abort(failure);
     this.lanes.stop();
@@ -785,7 +722,8 @@ export class LinkerService {
     this.lifecycle.transition('failed');
     this.settleWaiters(failure);
     // The watermark only covers acknowledged events: saving it keeps the work done so far.
-    void this.finalCheckpoint()
+    void this.checkpointLoop
+      .final()
       .catch(() => {})
       .finally(() => this.rejectDone(failure));
   }

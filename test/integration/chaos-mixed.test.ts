@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { FAULT_KINDS, runChaos } from '../chaos/chaos-harness.js';
 import { chaosSummary } from '../chaos/chaos-summary.js';
@@ -10,7 +11,15 @@ test(
   { timeout: 420_000 },
   async (t) => {
     const seed = Number(process.env.CHAOS_SEED ?? 20261202);
-    const report = await runChaos({ minutes: 0.25, seed, log: (line) => t.diagnostic(line) });
+    // Progress also goes to a file: when the runner cancels a file at its timeout, diagnostics are lost.
+    mkdirSync('test-output', { recursive: true });
+    const progress = 'test-output/chaos-mixed.log';
+    appendFileSync(progress, `--- ${new Date().toISOString()} seed ${seed}\n`);
+    const log = (line: string): void => {
+      appendFileSync(progress, `${new Date().toISOString()} ${line}\n`);
+      t.diagnostic(line);
+    };
+    const report = await runChaos({ minutes: 0.25, seed, log });
     for (const line of chaosSummary(report).split('\n')) t.diagnostic(line);
     for (const kind of FAULT_KINDS) assert.ok(report.faultsByKind[kind]!.count >= 1, `a ${kind} fault ran`);
     assert.equal(report.finalCatchUpExit.code, 0, 'the final --until-caught-up run exited 0');
