@@ -85,6 +85,64 @@ test('conflicts: stream policy records the event in the conflict stream and move
   assert.equal((await read(b, conflictStreamName('dc1', 'dc2'))).length, 1);
 });
 
+test('conflicts: stream policy, a run of taken slots: each event recorded once in order, later ones appended', async (t) => {
+  const [dc1, dc2] = await twoNodes(t);
+  const a = dc1.client();
+  const b = dc2.client();
+  const s = `both-${randomUUID().slice(0, 8)}`;
+  const ours = Array.from({ length: 6 }, () => randomUUID());
+  await appendRaw(
+    b,
+    s,
+    Array.from({ length: 4 }, (_, i) => ({ metadata: `{"who":"dc2","n":${i}}` })),
+  );
+  await appendRaw(
+    a,
+    s,
+    ours.map((id, i) => ({ id, metadata: `{"who":"dc1","n":${i}}` })),
+  );
+  const conflictStream = conflictStreamName('dc1', 'dc2');
+  const before = (await read(b, conflictStream)).length;
+  const link = startLink(t, dc1, dc2, linkOptions('dc1', 'dc2', { conflicts: 'stream' }));
+  await link.start();
+  await settle(link, a);
+  const records = (await read(b, conflictStream)).slice(before).filter((r) => r.metadata.$originalStreamId === s);
+  // dc2 holds its own events at 0..3: dc1's first four are conflicts; 4 and 5 land in free slots.
+  assert.deepEqual(
+    records.map((r) => r.metadata.$originalEventId),
+    ours.slice(0, 4),
+  );
+  assert.deepEqual(
+    records.map((r) => [r.metadata.$originalEventNumber, r.metadata.$expectedRevision]),
+    [
+      ['0', 'no_stream'],
+      ['1', '0'],
+      ['2', '1'],
+      ['3', '2'],
+    ],
+  );
+  assert.equal(link.status().conflicts, 4);
+  const dest = await read(b, s);
+  assert.deepEqual(
+    dest.map((e) => e.metadata.who),
+    ['dc2', 'dc2', 'dc2', 'dc2', 'dc1', 'dc1'],
+  );
+  assert.deepEqual(
+    dest.slice(4).map((e) => e.id),
+    ours.slice(4),
+  );
+
+  // A replay records none of them twice and appends nothing again.
+  await link.stop();
+  await b.deleteStream(`$linker-checkpoint-${link.status().name}`);
+  const again = startLink(t, dc1, dc2, linkOptions('dc1', 'dc2', { conflicts: 'stream', name: link.status().name }));
+  await again.start();
+  await settle(again, a);
+  const after = (await read(b, conflictStream)).slice(before).filter((r) => r.metadata.$originalStreamId === s);
+  assert.equal(after.length, 4);
+  assert.equal((await read(b, s)).length, 6);
+});
+
 test('conflicts: metadata policy appends anyway with the details in its metadata', async (t) => {
   const [dc1, dc2] = await twoNodes(t);
   const a = dc1.client();

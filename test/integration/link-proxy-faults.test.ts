@@ -39,7 +39,16 @@ test('bytes lost mid-stream to the destination: once the path heals the link get
   await sleep(500);
   stop.abort();
   await writer;
-  await settle(link, origin, 60_000);
+  try {
+    await settle(link, origin, 60_000);
+  } catch (err) {
+    // Seen once under a full suite (not recovered within 60 s): keep what the link said for the next look.
+    t.diagnostic(
+      `not recovered: status ${JSON.stringify(link.status(), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v))}; proxy ${JSON.stringify(proxy.stats)}`,
+    );
+    t.diagnostic(warnings(lines));
+    throw err;
+  }
   t.diagnostic(`recovered ${Date.now() - healed} ms after the path healed; proxy ${JSON.stringify(proxy.stats)}`);
   t.diagnostic(warnings(lines));
   assert.ok(proxy.stats.chunksDropped > 0, 'bytes were lost');

@@ -51,7 +51,7 @@ export interface SoakReport {
   samples: SoakSample[];
   growth: Growth;
   writeErrors: number;
-  files: { json: string; csv: string; svg: string };
+  files: { json: string; csv: string; svg: string; daemonLog: string };
 }
 
 /** Prometheus text: the value of an unlabelled sample. */
@@ -172,7 +172,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     json: join(options.outDir, 'soak-report.json'),
     csv: join(options.outDir, 'soak-samples.csv'),
     svg: join(options.outDir, 'soak-chart.svg'),
+    daemonLog: join(options.outDir, 'daemon.log'),
   };
+  // The daemon's own log (JSON lines) beside the samples: why a link fell behind is in its warnings.
+  await writeFile(files.daemonLog, daemon?.stdout() ?? '');
   const report: SoakReport = {
     minutes: options.minutes,
     rate: options.rate,

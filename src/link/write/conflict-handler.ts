@@ -72,13 +72,8 @@ export class ConflictHandler {
     };
   }
 
-  /** Returns where the event went; throws `ESDBL_LINK_CONFLICT_HALT` under the `halt` policy. */
-  async handle(
-    item: WorkItem,
-    cause: ConflictCause,
-  ): Promise<'original-stream' | 'conflict-stream' | 'already-recorded'> {
-    const details = this.details(item, cause);
-    const log = {
+  private logFields(item: WorkItem, cause: ConflictCause): Record<string, string> {
+    return {
       stream: item.originStream,
       destinationStream: item.destStream,
       revision: item.revision.toString(),
@@ -88,6 +83,15 @@ export class ConflictHandler {
       actual: cause.actual,
       policy: this.deps.policy,
     };
+  }
+
+  /** Returns where the event went; throws `ESDBL_LINK_CONFLICT_HALT` under the `halt` policy. */
+  async handle(
+    item: WorkItem,
+    cause: ConflictCause,
+  ): Promise<'original-stream' | 'conflict-stream' | 'already-recorded'> {
+    const details = this.details(item, cause);
+    const log = this.logFields(item, cause);
     if (this.deps.policy === 'halt') {
       this.deps.logger.error(log, `conflict: ${cause.message}; halting the link (conflicts: halt)`);
       throw new LinkerError(
@@ -104,7 +108,28 @@ export class ConflictHandler {
       }
     }
     this.deps.logger.warn(log, `conflict: ${cause.message}; recording the event in ${this.conflictStream}`);
-    return this.recordInConflictStream(item, details);
+    const [outcome] = await this.recordInConflictStream([{ item, details }]);
+    return outcome!;
+  }
+
+  /** Whether every conflict goes to the conflict stream, so later events keep their numbering (`stream`). */
+  get recordsInStream(): boolean {
+    return this.deps.policy === 'stream';
+  }
+
+  /**
+   * Under `stream`: a run of consecutive events whose slots all hold other events (a stream both sides
+   * write). One duplicate search and one lease check serve the run, instead of a full resolution per event.
+   */
+  async recordRun(run: { item: WorkItem; cause: ConflictCause }[]): Promise<void> {
+    if (!this.recordsInStream) throw new Error('recordRun is only for the stream policy');
+    for (const { item, cause } of run) {
+      this.deps.logger.warn(
+        this.logFields(item, cause),
+        `conflict: ${cause.message}; recording the event in ${this.conflictStream}`,
+      );
+    }
+    await this.recordInConflictStream(run.map(({ item, cause }) => ({ item, details: this.details(item, cause) })));
   }
 
   private async appendToOriginal(
@@ -130,44 +155,51 @@ export class ConflictHandler {
   }
 
   private async recordInConflictStream(
-    item: WorkItem,
-    details: ConflictDetails,
-  ): Promise<'conflict-stream' | 'already-recorded'> {
-    const id = deterministicUuid('esdb-linker-conflict', this.deps.linkName, item.id, item.revision.toString());
+    entries: { item: WorkItem; details: ConflictDetails }[],
+  ): Promise<('conflict-stream' | 'already-recorded')[]> {
+    const ids = entries.map(({ item }) =>
+      deterministicUuid('esdb-linker-conflict', this.deps.linkName, item.id, item.revision.toString()),
+    );
     const tail = await this.deps
       .retrying(() => this.deps.reader.tail(this.conflictStream, DUPLICATE_SEARCH_WINDOW))
       .catch((err: unknown) => {
         throw tagAccessAttempt(err, { side: 'destination', action: 'read', stream: this.conflictStream });
       });
-    if (tail.some((e) => e.id === id)) return 'already-recorded';
+    const recorded = new Set(tail.map((e) => e.id));
+    const outcomes = ids.map((id) => (recorded.has(id) ? 'already-recorded' : 'conflict-stream'));
+    if (!outcomes.includes('conflict-stream')) return outcomes;
     const lease = this.deps.beforeConflictRecord ? await this.deps.beforeConflictRecord() : undefined;
     if (lease === null) {
+      const first = entries[0]!.item;
       // Throwing (not skipping) keeps the checkpoint before this event, so the next owner records it once.
       throw new LinkerError(
         'ESDBL_CLUSTER_LEASE_LOST',
-        `the lease of link ${this.deps.linkName} is gone; the conflict record of ${item.originStream}@${item.revision} is left to its next owner`,
+        `the lease of link ${this.deps.linkName} is gone; the conflict record of ${first.originStream}@${first.revision} is left to its next owner`,
       );
     }
-    const extra: Record<string, string> = {
-      ...(lease ? { $leaseEpoch: String(lease.epoch) } : {}),
-      ...details,
-      $originalEventId: item.id,
-      $destinationStreamId: item.destStream,
-      $originalContentType: item.contentType,
-    };
-    const omit = item.bytes > this.deps.maxBytes;
-    try {
+    for (const [i, { item, details }] of entries.entries()) {
+      if (outcomes[i] === 'already-recorded') continue;
+      const extra: Record<string, string> = {
+        ...(lease ? { $leaseEpoch: String(lease.epoch) } : {}),
+        ...details,
+        $originalEventId: item.id,
+        $destinationStreamId: item.destStream,
+        $originalContentType: item.contentType,
+      };
+      const omit = item.bytes > this.deps.maxBytes;
       try {
-        await this.appendRecord(item, id, extra, omit);
+        try {
+          await this.appendRecord(item, ids[i]!, extra, omit);
+        } catch (err) {
+          // Too large for the destination even though it fits our bound: keep its identity, not its body.
+          if (omit || errorKind(err) !== 'too-large') throw err;
+          await this.appendRecord(item, ids[i]!, extra, true);
+        }
       } catch (err) {
-        // Too large for the destination even though it fits our bound: keep its identity, not its body.
-        if (omit || errorKind(err) !== 'too-large') throw err;
-        await this.appendRecord(item, id, extra, true);
+        throw tagAccessAttempt(err, { side: 'destination', action: 'write', stream: this.conflictStream });
       }
-    } catch (err) {
-      throw tagAccessAttempt(err, { side: 'destination', action: 'write', stream: this.conflictStream });
     }
-    return 'conflict-stream';
+    return outcomes;
   }
 
   private async appendRecord(

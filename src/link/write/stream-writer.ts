@@ -314,6 +314,9 @@ export class StreamWriter {
       this.setOffset(first, first.revision - next, 'destination stream is shorter than the origin numbering');
       return rest;
     }
+    if (occupant && this.deps.conflicts.recordsInStream) {
+      return rest.slice(await this.conflictRun(rest, slot, slotStart, tail, actual, result));
+    }
     await this.conflict(
       first,
       {
@@ -327,6 +330,48 @@ export class StreamWriter {
       result,
     );
     return rest.slice(1);
+  }
+
+  /**
+   * `rest[0]` conflicts with the event in its slot. Under the `stream` policy the numbering stays, so each
+   * following event whose slot (already read) holds another event, and whose id is not near the end of
+   * the destination, conflicts too: recorded as one run, rather than one failed append and two reads each
+   * (a stream both sides keep writing would otherwise cost its lane several round trips per event).
+   * Returns how many events of `rest` were recorded.
+   */
+  private async conflictRun(
+    rest: WorkItem[],
+    slot: DestinationEvent[],
+    slotStart: bigint,
+    tail: DestinationEvent[],
+    actual: bigint | string,
+    result: WriteResult,
+  ): Promise<number> {
+    const nearEnd = new Set(tail.map((e) => e.id));
+    let size = 1;
+    while (size < rest.length && size < slot.length) {
+      const item = rest[size]!;
+      const occupant = slot[size]!;
+      const plain = item.kind === 'append' && item.eventKind === 'event' && !item.followsStream && !item.unmarked;
+      if (!plain || occupant.revision !== slotStart + BigInt(size) || occupant.id === item.id) break;
+      if (nearEnd.has(item.id)) break;
+      size++;
+    }
+    const run = rest.slice(0, size).map((item, i) => {
+      const at = slotStart + BigInt(i);
+      const occupant = slot[i]!;
+      const cause: ConflictCause = {
+        reason: 'conflict',
+        message: `destination ${item.destStream}@${at} holds event ${occupant.id} (${occupant.type}), not ${item.id}`,
+        expected: describe(expectedFor(at)),
+        actual: describe(actual),
+      };
+      return { item, cause };
+    });
+    for (const { item } of run) this.deps.onConflict(item);
+    await this.deps.conflicts.recordRun(run);
+    result.conflicted.push(...run.map((r) => r.item));
+    return size;
   }
 
   /** The user stream a `$$` event or tombstone belongs to holds events (or metadata, or is tombstoned). */
