@@ -6,21 +6,20 @@ import { spawnCli, writeTempConfig } from '../helpers/daemon-process.js';
 import { SeededRandom } from '../helpers/seeded-random.js';
 import { ChaosDaemon } from './chaos-daemon.js';
 import { ChaosNode } from './chaos-cluster.js';
-import { chaosConfig, chaosTopology, NODE_NAMES, type ChaosTopology, type NodeName } from './chaos-topology.js';
+import {
+  applyFault,
+  DAEMON_FAULT_KINDS,
+  faultDurations,
+  FAULT_KINDS,
+  NODE_FAULT_KINDS,
+  type FaultKind,
+} from './chaos-faults.js';
+import { AckedFrontier, waitRecovered } from './chaos-recovery.js';
+import { chaosConfig, chaosTopology, NODE_NAMES, type NodeName } from './chaos-topology.js';
 import { verifyChaos, type Verification } from './chaos-verify.js';
-import { runChaosWriter, type AckedAppend, type WriterStats } from './chaos-writers.js';
+import { runChaosWriter, type WriterStats } from './chaos-writers.js';
 
-export const FAULT_KINDS = [
-  'daemon-sigkill',
-  'daemon-sigterm',
-  'server-sigkill',
-  'server-sigstop',
-  'partition',
-  'reset',
-  'silent-connection',
-  'destination-outage',
-] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+export { FAULT_KINDS, type FaultKind };
 
 export interface ChaosOptions {
   minutes: number;
@@ -44,6 +43,8 @@ export interface FaultRecord {
   recoveryMs: number | null;
   /** The link that caught up last (or had not caught up at the cap). */
   slowestLink: string | null;
+  /** Faults of the other lanes active at some time between this one's start and its recovery. */
+  overlapping: string[];
 }
 
 export interface ChaosReport {
@@ -53,6 +54,8 @@ export interface ChaosReport {
   durationMs: number;
   topology: { links: { name: string; origin: string; destination: string }[] };
   faults: FaultRecord[];
+  /** Faults that overlapped another (on another part: the daemon, or another node), and the most at once. */
+  overlap: { faultsOverlapping: number; maxConcurrent: number };
   faultsByKind: Record<
     string,
     { count: number; recoveryMsP50: number | null; recoveryMsMax: number | null; notRecovered: number }
@@ -69,25 +72,28 @@ export interface ChaosReport {
   ok: boolean;
 }
 
-/** A long run's faults last longer (partitions and outages up to 60 s); a short run's are scaled down. */
-function durations(minutes: number): { partition: [number, number]; outage: [number, number]; stop: [number, number] } {
-  if (minutes >= 20) return { partition: [5_000, 60_000], outage: [5_000, 60_000], stop: [3_000, 20_000] };
-  if (minutes >= 5) return { partition: [5_000, 20_000], outage: [5_000, 20_000], stop: [3_000, 10_000] };
-  return { partition: [3_000, 5_000], outage: [3_000, 5_000], stop: [3_000, 4_000] };
-}
-
-const RECOVERY_CAP_MS = 120_000;
+const RECOVERY_CAP_MS = 180_000;
 const AFTER_FAULT_MS = 1_000;
+
+/** One fault as it runs, for the overlap record (`endedAt` undefined while it lasts). */
+interface Running {
+  label: string;
+  lane: string;
+  startedAt: number;
+  endedAt?: number;
+}
 
 /**
  * A randomized fault run over active/active + fan-in + chain (see chaos-topology.ts) with writers on every
- * origin: faults of every kind in a seeded order (each kind once per round, so even a short run has them
- * all), each followed by the time the links take to copy everything written before it ended. At the end the
- * daemon runs `--until-caught-up` and every link is verified.
+ * origin. Faults run in five lanes at once: one for the daemon (SIGKILL, SIGTERM) and one per node (server
+ * SIGKILL and restart on its data, SIGSTOP, partition, resets, connections gone silent, outage), so faults on
+ * different parts overlap, as they do in production. Each lane draws its kinds in seeded rounds (every kind
+ * once per round) and after each fault waits until the links it touched copied everything written up to a
+ * moment after it ended: that is the fault's recovery time. At the end the daemon runs `--until-caught-up`
+ * and every link is verified.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => {});
-  const random = new SeededRandom(options.seed);
   const run = `chaos-${options.seed}-${randomUUID().slice(0, 6)}`;
   const topology = chaosTopology(run);
   const started = Date.now();
@@ -111,8 +117,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const daemon = new ChaosDaemon(config.path);
   const writerStop = new AbortController();
   const faults: FaultRecord[] = [];
+  const running: Running[] = [];
+  let maxConcurrent = 0;
   let writers: Promise<WriterStats>[] = [];
-  const liveAcked: AckedAppend[] = [];
+  const frontier = new AckedFrontier(topology);
   try {
     await daemon.start();
     log(`run ${run}: 4 nodes, ${topology.links.length} links, seed ${options.seed}, ${options.minutes} min`);
@@ -122,35 +130,92 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         client: nodes[node].cleanClient(),
         streams: topology.streamsOf[node],
         random: new SeededRandom(options.seed + 100 + i),
-        pauseMs: options.minutes >= 5 ? 20 : 60,
+        // A long run writes less often: its nodes hold an hour of events, and the verification reads them all.
+        pauseMs: options.minutes >= 20 ? 40 : options.minutes >= 5 ? 20 : 60,
         signal: writerStop.signal,
         sleep,
-        sink: liveAcked,
+        onAck: (append) => frontier.add(append),
       }),
     );
 
     const deadline = started + options.minutes * 60_000;
-    const range = durations(options.minutes);
-    let round: FaultKind[] = [];
-    // At least one fault of every kind, however short the run.
-    while (!options.signal?.aborted && (Date.now() < deadline || faults.length < FAULT_KINDS.length)) {
-      if (round.length === 0) round = shuffle([...FAULT_KINDS], random);
-      const kind = round.shift()!;
-      const fault = await applyFault(kind, { nodes, daemon, random, range, sleep, since });
-      const endedAt = Date.now();
-      // Recovered means the links copied what was written up to a moment after the fault ended: a fault
-      // that ends at once (a reset, a connection gone silent) shows only in writes made after it.
-      await sleep(AFTER_FAULT_MS);
-      const targets = recoveryTargets(topology, liveAcked, Date.now());
-      const recovery = await waitRecovered(daemon, targets, endedAt);
-      fault.recoveryMs = recovery.ms;
-      fault.slowestLink = recovery.slowest;
-      faults.push(fault);
-      log(
-        `${(since() / 1000).toFixed(0)} s: ${fault.kind} ${fault.target} for ${fault.durationMs} ms, recovered in ${fault.recoveryMs ?? 'n/a'} ms (last: ${fault.slowestLink ?? '-'})`,
-      );
-      await sleep(random.between(300, 1_500));
-    }
+    const durations = faultDurations(options.minutes);
+    const begun = new Set<FaultKind>();
+    // A lane stops at the deadline once every kind it can apply has run somewhere (however short the run).
+    // A lane that failed (a daemon that would not start) stops the others: the run reports what it has.
+    let laneFailed = false;
+    const laneDone = (kinds: readonly FaultKind[]): boolean =>
+      laneFailed || options.signal?.aborted === true || (Date.now() >= deadline && kinds.every((k) => begun.has(k)));
+
+    const lane = async (
+      name: string,
+      kinds: readonly FaultKind[],
+      laneSeed: number,
+      node: ChaosNode | undefined,
+      pauseMs: [number, number],
+    ): Promise<void> => {
+      const random = new SeededRandom(laneSeed);
+      const touched = topology.links
+        .filter((l) => node === undefined || l.origin === node.name || l.destination === node.name)
+        .map((l) => l.name);
+      let round: FaultKind[] = [];
+      // Lanes start apart, so the first faults do not all land in the same second.
+      await sleep(random.between(0, 2_000));
+      while (!laneDone(kinds)) {
+        if (round.length === 0) round = shuffle([...kinds], random);
+        const kind = round.shift()!;
+        begun.add(kind);
+        const target = node?.name ?? 'daemon';
+        const entry: Running = { label: `${kind} ${target}`, lane: name, startedAt: Date.now() };
+        running.push(entry);
+        maxConcurrent = Math.max(maxConcurrent, running.filter((r) => r.endedAt === undefined).length);
+        const startedMs = since();
+        await applyFault(kind, { daemon, node, random, durations, sleep });
+        const endedAt = Date.now();
+        entry.endedAt = endedAt;
+        // Recovered means the links copied what was written up to a moment after the fault ended: a fault
+        // that ends at once (a reset, a connection gone silent) shows only in writes made after it.
+        await sleep(AFTER_FAULT_MS);
+        const recovery = await waitRecovered(daemon, frontier.targets(touched), endedAt, RECOVERY_CAP_MS);
+        const until = Date.now();
+        const overlapping = running
+          .filter((r) => r.lane !== name && r.startedAt <= until && (r.endedAt ?? until) >= entry.startedAt)
+          .map((r) => r.label);
+        const fault: FaultRecord = {
+          kind,
+          target,
+          startedMs,
+          durationMs: endedAt - entry.startedAt,
+          recoveryMs: recovery.ms,
+          slowestLink: recovery.slowest,
+          overlapping: [...new Set(overlapping)],
+        };
+        faults.push(fault);
+        log(
+          `${(since() / 1000).toFixed(0)} s: ${kind} ${target} for ${fault.durationMs} ms, recovered in ${fault.recoveryMs ?? 'n/a'} ms (last: ${fault.slowestLink ?? '-'})${overlapping.length ? `; overlapped ${fault.overlapping.join(', ')}` : ''}`,
+        );
+        // Entries no other lane's fault can still overlap are dropped (an hour's run has thousands).
+        const oldest = Math.min(...running.filter((r) => r.endedAt === undefined).map((r) => r.startedAt), until);
+        for (let i = running.length - 1; i >= 0; i--) {
+          if ((running[i]!.endedAt ?? Infinity) < oldest - RECOVERY_CAP_MS) running.splice(i, 1);
+        }
+        await sleep(random.between(...pauseMs));
+      }
+    };
+    const lanes = await Promise.allSettled(
+      [
+        lane('daemon', DAEMON_FAULT_KINDS, options.seed + 200, undefined, [500, 3_000]),
+        ...NODE_NAMES.map((n, i) => lane(n, NODE_FAULT_KINDS, options.seed + 300 + i, nodes[n], [300, 1_500])),
+      ].map((p) =>
+        p.catch((err: unknown) => {
+          laneFailed = true;
+          throw err;
+        }),
+      ),
+    );
+    const failure = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failure) throw failure.reason;
+    faults.sort((x, y) => x.startedMs - y.startedMs);
     writerStop.abort();
     const stats = await Promise.all(writers);
 
@@ -177,6 +242,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       durationMs: since(),
       topology: { links: topology.links.map((l) => ({ name: l.name, origin: l.origin, destination: l.destination })) },
       faults,
+      overlap: { faultsOverlapping: faults.filter((f) => f.overlapping.length > 0).length, maxConcurrent },
       faultsByKind: summarizeFaults(faults),
       written: {
         ackedEvents: allAcked.reduce((n, a) => n + a.ids.length, 0),
@@ -211,112 +277,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.allSettled(NODE_NAMES.map((n) => nodes[n]?.stop()));
     await config.remove();
   }
-}
-
-interface FaultContext {
-  nodes: Record<NodeName, ChaosNode>;
-  daemon: ChaosDaemon;
-  random: SeededRandom;
-  range: ReturnType<typeof durations>;
-  sleep(ms: number): Promise<void>;
-  since(): number;
-}
-
-async function applyFault(kind: FaultKind, ctx: FaultContext): Promise<FaultRecord> {
-  const { nodes, daemon, random, range, sleep } = ctx;
-  const node = nodes[random.pick(NODE_NAMES)];
-  const startedMs = ctx.since();
-  const begin = Date.now();
-  let target = node.name;
-  switch (kind) {
-    case 'daemon-sigkill':
-    case 'daemon-sigterm': {
-      target = 'daemon';
-      // Half the kills land while it is starting up (checkpoint read, subscriptions opening).
-      await daemon.kill(kind === 'daemon-sigkill' ? 'SIGKILL' : 'SIGTERM');
-      await sleep(random.between(100, 1_500));
-      await daemon.start();
-      break;
-    }
-    case 'server-sigkill':
-      await node.crashAndRestart(random.between(300, 2_000), sleep);
-      break;
-    case 'server-sigstop':
-      node.signal('SIGSTOP');
-      try {
-        await sleep(random.between(...range.stop));
-      } finally {
-        node.signal('SIGCONT');
-      }
-      break;
-    case 'partition':
-      node.faulty.blackhole();
-      await sleep(random.between(...range.partition));
-      node.faulty.heal();
-      break;
-    case 'reset':
-      for (let i = 0; i < 3; i++) {
-        node.faulty.reset();
-        await sleep(random.between(100, 500));
-      }
-      break;
-    case 'silent-connection':
-      // The daemon's open connections to the node stop carrying anything, for good; it must replace them.
-      node.faulty.wedge();
-      break;
-    case 'destination-outage':
-      node.faulty.refuse(true);
-      node.faulty.reset();
-      try {
-        await sleep(random.between(...range.outage));
-      } finally {
-        node.faulty.refuse(false);
-      }
-      break;
-  }
-  return { kind, target, startedMs, durationMs: Date.now() - begin, recoveryMs: null, slowestLink: null };
-}
-
-interface RecoveryTarget {
-  link: string;
-  commit: bigint;
-}
-
-/** For each link: the last acknowledged append on its origin, in its streams, before `at`. */
-function recoveryTargets(topology: ChaosTopology, acked: readonly AckedAppend[], at: number): RecoveryTarget[] {
-  const targets: RecoveryTarget[] = [];
-  for (const link of topology.links) {
-    let commit: bigint | undefined;
-    for (const a of acked) {
-      if (a.atMs > at || a.node !== link.origin || !a.position) continue;
-      if (!link.prefixes.some((p) => a.stream.startsWith(p))) continue;
-      if (commit === undefined || a.position.commit > commit) commit = a.position.commit;
-    }
-    if (commit !== undefined) targets.push({ link: link.name, commit });
-  }
-  return targets;
-}
-
-async function waitRecovered(
-  daemon: ChaosDaemon,
-  targets: readonly RecoveryTarget[],
-  endedAt: number,
-): Promise<{ ms: number | null; slowest: string | null }> {
-  let pending = targets.map((t) => t.link);
-  while (Date.now() - endedAt < RECOVERY_CAP_MS) {
-    const links = await daemon.links();
-    if (links) {
-      const byName = new Map(links.map((l) => [l.name, l]));
-      const behind = targets.filter((t) => {
-        const checkpoint = byName.get(t.link)?.checkpoint;
-        return checkpoint === null || checkpoint === undefined || BigInt(checkpoint.commit) < t.commit;
-      });
-      if (behind.length === 0) return { ms: Date.now() - endedAt, slowest: pending[0] ?? null };
-      pending = behind.map((t) => t.link);
-    }
-    await delay(200);
-  }
-  return { ms: null, slowest: pending[0] ?? null };
 }
 
 function shuffle<T>(items: T[], random: SeededRandom): T[] {

@@ -4,6 +4,7 @@ import type { ChaosReport } from './chaos-harness.js';
 export function chaosSummary(report: ChaosReport): string {
   const lines = [
     `chaos run: seed ${report.seed}, ${(report.durationMs / 60_000).toFixed(1)} min, ${report.faults.length} faults, ${report.daemonStarts} daemon starts`,
+    `overlapping faults: ${report.overlap.faultsOverlapping} of ${report.faults.length} overlapped another, at most ${report.overlap.maxConcurrent} at once`,
     'faults by kind (count, recovery p50 / max ms, not recovered):',
     ...Object.entries(report.faultsByKind).map(
       ([k, v]) =>

@@ -34,8 +34,8 @@ export async function runChaosWriter(options: {
   pauseMs: number;
   signal: AbortSignal;
   sleep(ms: number): Promise<void>;
-  /** Every acknowledged append is also pushed here as it happens (shared by the writers of a run). */
-  sink?: AckedAppend[];
+  /** Called with every acknowledged append as it happens. */
+  onAck?: (append: AckedAppend) => void;
 }): Promise<WriterStats> {
   const stats: WriterStats = { acked: [], ackedEvents: 0, failed: 0 };
   const { random, signal } = options;
@@ -56,7 +56,7 @@ export async function runChaosWriter(options: {
       const result = await options.client.appendToStream(stream, events, { deadline: 5_000 });
       const append = { node: options.node, stream, ids, position: result.position, atMs: Date.now() };
       stats.acked.push(append);
-      options.sink?.push(append);
+      options.onAck?.(append);
       stats.ackedEvents += ids.length;
     } catch {
       stats.failed++;
