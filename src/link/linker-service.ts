@@ -10,6 +10,7 @@ import {
 } from '@eventstore/db-client';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
+import { readWithin } from '../client/bounded-read.js';
 import { RawAppender } from '../client/raw-appender.js';
 import { streamsRpcOf } from '../client/wire/streams-rpc.js';
 import { installRawBytes } from '../client/raw-bytes.js';
@@ -116,6 +117,8 @@ export class LinkerService {
   private readonly stall: StallDetector;
   private readonly probe: PositionProbe;
   private readonly readWatchdog: ReadWatchdog;
+  /** How long an append or a read besides the subscription may go unanswered before it is retried on a new connection. */
+  private readonly callTimeoutMs: number;
   /** Aborts the current subscription only (the read watchdog found it silent); the reader loop resubscribes. */
   private readRun: AbortController | undefined;
 
@@ -139,6 +142,7 @@ export class LinkerService {
 
   constructor(opts: LinkerServiceOptions) {
     this.options = opts.options;
+    this.callTimeoutMs = Math.max(MIN_APPEND_TIMEOUT_MS, this.options.stallTimeoutMs * 2);
     this.origin = opts.origin;
     this.destination = opts.destination;
     this.log = opts.logger.child({ link: opts.options.name });
@@ -181,6 +185,7 @@ export class LinkerService {
       this.options.name,
       () => this.clock.now(),
       appender,
+      this.callTimeoutMs,
     );
     this.checkpointLoop = new CheckpointLoop({
       store: this.checkpoints,
@@ -201,7 +206,7 @@ export class LinkerService {
     this.stall = new StallDetector(this.options.stallTimeoutMs, this.clock.now());
     this.probe = new PositionProbe(this.origin.client, this.filter);
     this.readWatchdog = new ReadWatchdog(Math.max(MIN_READ_SILENCE_MS, this.options.stallTimeoutMs), this.clock.now());
-    const destinationReader = new DestinationReader(this.destination.client);
+    const destinationReader = new DestinationReader(this.destination.client, this.callTimeoutMs);
     const conflicts = new ConflictHandler({
       appender,
       reader: destinationReader,
@@ -226,7 +231,7 @@ export class LinkerService {
       logger: this.log,
       retry: this.options.retry,
       writeOptions,
-      appendTimeoutMs: Math.max(MIN_APPEND_TIMEOUT_MS, this.options.stallTimeoutMs * 2),
+      appendTimeoutMs: this.callTimeoutMs,
       onRetry: (err, delayMs) => {
         this.errors.noteRetry('append', err, delayMs);
         this.logDecision(this.tuner.recordError());
@@ -517,7 +522,14 @@ export class LinkerService {
   private async originTombstoned(stream: string): Promise<boolean> {
     try {
       // Consumed to the end (maxCount 1): cancelling a read early keeps the client's dispose() waiting.
-      for await (const _ of this.origin.client.readStream(stream, { maxCount: 1 })) void _;
+      const client = this.origin.client;
+      await readWithin(
+        client,
+        client.readStream(stream, { maxCount: 1 }),
+        this.callTimeoutMs,
+        `a read of ${stream} on the origin`,
+        () => {},
+      );
       return false;
     } catch (err) {
       if (err instanceof StreamDeletedError) return true;
@@ -536,13 +548,16 @@ export class LinkerService {
     const readLatest = async (): Promise<AllStreamRecordedEvent | undefined> => {
       let latest: AllStreamRecordedEvent | undefined;
       try {
-        for await (const resolved of this.origin.client.readStream(metastream, {
-          direction: BACKWARDS,
-          fromRevision: END,
-          maxCount: 1,
-        })) {
-          latest = resolved.event as AllStreamRecordedEvent | undefined;
-        }
+        const client = this.origin.client;
+        await readWithin(
+          client,
+          client.readStream(metastream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }),
+          this.callTimeoutMs,
+          `a read of ${metastream} on the origin`,
+          (resolved) => {
+            latest = resolved.event as AllStreamRecordedEvent | undefined;
+          },
+        );
       } catch (err) {
         if (err instanceof StreamNotFoundError || err instanceof StreamDeletedError) return undefined;
         throw err;

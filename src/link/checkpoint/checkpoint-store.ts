@@ -16,6 +16,7 @@ import {
   type CheckpointData,
 } from '../bookkeeping.js';
 import { METADATA_EVENT_TYPE } from '../filter/event-filter.js';
+import { readWithin } from '../../client/bounded-read.js';
 import { RawAppender } from '../../client/raw-appender.js';
 import { rawBytesOf, type RawEventInput } from '../../client/raw-bytes.js';
 
@@ -33,6 +34,8 @@ export class CheckpointStore {
     private readonly linkName: string,
     private readonly now: () => number,
     private readonly appender: RawAppender = new RawAppender(client),
+    /** How long the read may go unanswered before it is retried on a new connection. */
+    private readonly readTimeoutMs = 30_000,
   ) {
     this.streamName = checkpointStreamName(linkName);
   }
@@ -42,13 +45,15 @@ export class CheckpointStore {
       // Read to the end (maxCount 1) instead of returning from the loop: a read cancelled early keeps the
       // v6 client's dispose() waiting forever.
       let last: Uint8Array | undefined;
-      for await (const resolved of this.client.readStream(this.streamName, {
-        direction: BACKWARDS,
-        fromRevision: END,
-        maxCount: 1,
-      })) {
-        if (resolved.event) last = rawBytesOf(resolved.event).data;
-      }
+      await readWithin(
+        this.client,
+        this.client.readStream(this.streamName, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }),
+        this.readTimeoutMs,
+        `the checkpoint read (${this.streamName})`,
+        (resolved) => {
+          if (resolved.event) last = rawBytesOf(resolved.event).data;
+        },
+      );
       return last ? parseCheckpoint(last, this.streamName) : null;
     } catch (err) {
       if (err instanceof StreamNotFoundError) return null;

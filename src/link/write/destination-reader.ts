@@ -1,4 +1,13 @@
-import { BACKWARDS, END, FORWARDS, StreamNotFoundError, type EventStoreDBClient } from '@eventstore/db-client';
+import {
+  BACKWARDS,
+  END,
+  FORWARDS,
+  StreamNotFoundError,
+  type EventStoreDBClient,
+  type ResolvedEvent,
+  type StreamingRead,
+} from '@eventstore/db-client';
+import { readWithin } from '../../client/bounded-read.js';
 import { rawBytesOf } from '../../client/raw-bytes.js';
 
 /** What the writer needs to know about an event already in the destination. */
@@ -10,33 +19,43 @@ export interface DestinationEvent {
   metadata: Uint8Array;
 }
 
-async function collect(iterable: AsyncIterable<{ event?: unknown }>): Promise<DestinationEvent[]> {
-  const out: DestinationEvent[] = [];
-  try {
-    for await (const resolved of iterable) {
-      const e = resolved.event as { id: string; type: string; revision: bigint } | undefined;
-      if (!e) continue;
-      const raw = rawBytesOf(e as never);
-      out.push({ id: e.id, type: e.type, revision: e.revision, data: raw.data, metadata: raw.metadata });
-    }
-  } catch (err) {
-    // A missing (or soft-deleted) stream holds nothing we could compare with.
-    if (err instanceof StreamNotFoundError) return out;
-    throw err;
-  }
-  return out;
-}
-
 /** Reads the destination only after a wrong-expected-version answer: never before ordinary writes. */
 export class DestinationReader {
-  constructor(private readonly client: EventStoreDBClient) {}
+  /** `timeoutMs`: how long a read may go unanswered before it is retried on a new connection. */
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly timeoutMs: number,
+  ) {}
 
   forward(stream: string, from: bigint, count: number): Promise<DestinationEvent[]> {
-    return collect(this.client.readStream(stream, { direction: FORWARDS, fromRevision: from, maxCount: count }));
+    return this.collect(
+      this.client.readStream(stream, { direction: FORWARDS, fromRevision: from, maxCount: count }),
+      `a read of ${stream} on the destination`,
+    );
   }
 
   /** The newest `count` events, newest first. */
   tail(stream: string, count: number): Promise<DestinationEvent[]> {
-    return collect(this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: count }));
+    return this.collect(
+      this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: count }),
+      `a read of ${stream} on the destination`,
+    );
+  }
+
+  private async collect(read: StreamingRead<ResolvedEvent>, what: string): Promise<DestinationEvent[]> {
+    const out: DestinationEvent[] = [];
+    try {
+      await readWithin(this.client, read, this.timeoutMs, what, (resolved) => {
+        const e = resolved.event as { id: string; type: string; revision: bigint } | undefined;
+        if (!e) return;
+        const raw = rawBytesOf(e as never);
+        out.push({ id: e.id, type: e.type, revision: e.revision, data: raw.data, metadata: raw.metadata });
+      });
+    } catch (err) {
+      // A missing (or soft-deleted) stream holds nothing we could compare with.
+      if (err instanceof StreamNotFoundError) return [];
+      throw err;
+    }
+    return out;
   }
 }
