@@ -5,6 +5,7 @@ import { FORWARDS, StreamNotFoundError, type EventStoreDBClient } from '@eventst
 import { rawBytesOf } from '../../src/client/raw-bytes.js';
 import { conflictStreamName } from '../../src/link/bookkeeping.js';
 import { isLinkerError } from '../../src/shared/errors.js';
+import { captureLogger } from '../helpers/capture-logger.js';
 import type { TestNode } from '../helpers/nodes.js';
 import { readCheckpoint } from '../helpers/stream-compare.js';
 import { appendRaw, assertSame, linkOptions, nodesFor, settle, startLink, twoNodes } from './link-fixture.js';
@@ -103,10 +104,23 @@ test('conflicts: stream policy, a run of taken slots: each event recorded once i
   );
   const conflictStream = conflictStreamName('dc1', 'dc2');
   const before = (await read(b, conflictStream)).length;
-  const link = startLink(t, dc1, dc2, linkOptions('dc1', 'dc2', { conflicts: 'stream' }));
+  const { logger, lines } = captureLogger('info');
+  const link = startLink(t, dc1, dc2, linkOptions('dc1', 'dc2', { conflicts: 'stream' }), { logger });
   await link.start();
   await settle(link, a);
   const records = (await read(b, conflictStream)).slice(before).filter((r) => r.metadata.$originalStreamId === s);
+  // The log names every conflict, but a run of them in one line (a shared stream conflicts on every event).
+  const logged = lines.filter((l) => l.stream === s && String(l.msg).startsWith('conflict:'));
+  assert.equal(
+    logged.reduce((n, l) => n + (typeof l.count === 'number' ? l.count : 1), 0),
+    4,
+    'four conflicts logged',
+  );
+  assert.ok(logged.length < 4, `a run is one line (${logged.length} lines)`);
+  assert.deepEqual(
+    logged.flatMap((l) => (Array.isArray(l.eventIds) ? (l.eventIds as string[]) : [l.eventId])),
+    ours.slice(0, 4),
+  );
   // dc2 holds its own events at 0..3: dc1's first four are conflicts; 4 and 5 land in free slots.
   assert.deepEqual(
     records.map((r) => r.metadata.$originalEventId),

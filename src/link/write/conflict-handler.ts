@@ -54,6 +54,9 @@ const SMALL_METADATA_BYTES = 64 * 1024;
  * an event that fits an append; otherwise the event is recorded in the conflict stream instead, so it is
  * never lost and never blocks the link.
  */
+/** Event ids a run's log line names (the conflict stream holds every one). */
+const RUN_LOG_IDS = 20;
+
 export class ConflictHandler {
   readonly conflictStream: string;
 
@@ -123,10 +126,25 @@ export class ConflictHandler {
    */
   async recordRun(run: { item: WorkItem; cause: ConflictCause }[]): Promise<void> {
     if (!this.recordsInStream) throw new Error('recordRun is only for the stream policy');
-    for (const { item, cause } of run) {
+    // One line per run, not per event: a stream both sides keep writing conflicts on every event (tens of
+    // lines a second under steady traffic), and each event's record is in the conflict stream anyway.
+    const first = run[0];
+    if (!first) return;
+    if (run.length === 1) {
       this.deps.logger.warn(
-        this.logFields(item, cause),
-        `conflict: ${cause.message}; recording the event in ${this.conflictStream}`,
+        this.logFields(first.item, first.cause),
+        `conflict: ${first.cause.message}; recording the event in ${this.conflictStream}`,
+      );
+    } else {
+      const last = run[run.length - 1]!;
+      this.deps.logger.warn(
+        {
+          ...this.logFields(first.item, first.cause),
+          toRevision: last.item.revision.toString(),
+          count: run.length,
+          eventIds: run.slice(0, RUN_LOG_IDS).map(({ item }) => item.id),
+        },
+        `conflict: ${run.length} events of ${first.item.originStream} (revisions ${first.item.revision}-${last.item.revision}) found their slots in ${first.item.destStream} taken; recording them in ${this.conflictStream}`,
       );
     }
     await this.recordInConflictStream(run.map(({ item, cause }) => ({ item, details: this.details(item, cause) })));
