@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes N [--rate R] [--sample-seconds S] [--out DIR]`: steady traffic through the demo
+ * `npm run soak -- --minutes N [--rate R] [--sample-seconds S] [--warm-up-seconds W] [--out DIR]`: steady traffic through the demo
  * topology, sampling the daemon (see soak-run.ts). Writes soak-report.json, soak-samples.csv and
  * soak-chart.svg into DIR (default test-output/soak-<time>) and prints the growth figures.
  */
@@ -12,14 +12,18 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '60' },
     rate: { type: 'string', default: '2000' },
     'sample-seconds': { type: 'string', default: '10' },
+    'warm-up-seconds': { type: 'string' },
     out: { type: 'string' },
   },
 });
 const minutes = Number(values.minutes);
 const rate = Number(values.rate);
 const sampleSeconds = Number(values['sample-seconds']);
-if (!(minutes > 0) || !(rate > 0) || !(sampleSeconds > 0)) {
-  process.stderr.write('usage: npm run soak -- --minutes N [--rate EVENTS_PER_S] [--sample-seconds S] [--out DIR]\n');
+const warmUp = values['warm-up-seconds'] === undefined ? undefined : Number(values['warm-up-seconds']);
+if (!(minutes > 0) || !(rate > 0) || !(sampleSeconds > 0) || (warmUp !== undefined && !(warmUp >= 0))) {
+  process.stderr.write(
+    'usage: npm run soak -- --minutes N [--rate EVENTS_PER_S] [--sample-seconds S] [--warm-up-seconds W] [--out DIR]\n',
+  );
   process.exit(2);
 }
 const outDir = values.out ?? join('test-output', `soak-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -31,6 +35,7 @@ const report = await runSoak({
   minutes,
   rate,
   sampleEveryMs: sampleSeconds * 1000,
+  ...(warmUp === undefined ? {} : { warmUpSeconds: warmUp }),
   outDir,
   log: (line) => process.stdout.write(`${line}\n`),
 });

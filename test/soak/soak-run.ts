@@ -18,6 +18,8 @@ export interface SoakOptions {
   log?: (line: string) => void;
   /** Ends the run early (Ctrl-C): the processes it started are stopped and the report covers what ran. */
   signal?: AbortSignal;
+  /** Samples before this are left out of the growth figures. @defaultValue 20 % of the run, 1-10 minutes */
+  warmUpSeconds?: number;
 }
 
 export interface SoakSample {
@@ -165,7 +167,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await Promise.allSettled(servers.map((s) => s.stop()));
     await config.remove();
   }
-  const warmUpSeconds = Math.min(600, Math.max(60, options.minutes * 60 * 0.2));
+  const warmUpSeconds = options.warmUpSeconds ?? Math.min(600, Math.max(60, options.minutes * 60 * 0.2));
   const growth = growthOf(samples, warmUpSeconds);
   await mkdir(options.outDir, { recursive: true });
   const files = {
