@@ -194,10 +194,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         log(
           `${(since() / 1000).toFixed(0)} s: ${kind} ${target} for ${fault.durationMs} ms, recovered in ${fault.recoveryMs ?? 'n/a'} ms (last: ${fault.slowestLink ?? '-'})${overlapping.length ? `; overlapped ${fault.overlapping.join(', ')}` : ''}`,
         );
-        // Entries no other lane's fault can still overlap are dropped (an hour's run has thousands).
-        const oldest = Math.min(...running.filter((r) => r.endedAt === undefined).map((r) => r.startedAt), until);
+        // Entries no fault still being measured can overlap are dropped (an hour's run has hundreds): one
+        // began at most its longest duration plus the recovery cap ago.
         for (let i = running.length - 1; i >= 0; i--) {
-          if ((running[i]!.endedAt ?? Infinity) < oldest - RECOVERY_CAP_MS) running.splice(i, 1);
+          if ((running[i]!.endedAt ?? Infinity) < until - 2 * RECOVERY_CAP_MS) running.splice(i, 1);
         }
         await sleep(random.between(...pauseMs));
       }
