@@ -6,6 +6,8 @@ import { startEmulatorProcess, type EmulatorProcess } from '../bench/emulator-pr
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { portOf } from '../helpers/proxied-node.js';
 
+const RESTART_TIMEOUT_MS = 180_000;
+
 /**
  * One database node of a chaos run: an `esdb-linker emulator --data DIR` process (so it can be SIGKILLed,
  * SIGSTOPped and restarted on its data), reached through two proxies on fixed ports: `faulty` (the daemon's
@@ -67,7 +69,9 @@ export class ChaosNode {
     this.clean.reset();
     await sleep(downMs);
     if (this.stopped) return;
-    const next = await startEmulatorProcess(['--data', this.dataDir]);
+    // Generous: a restart replays its whole --data log, and late in an hour's run, with other nodes
+    // restarting on the same two cores, that has taken over 20 s.
+    const next = await startEmulatorProcess(['--data', this.dataDir], RESTART_TIMEOUT_MS);
     this.server = next;
     const port = portOf(next.connectionString);
     this.faulty.setTarget(port);
