@@ -1,9 +1,9 @@
-import type { EventStoreDBClient, ResolvedEvent, StreamingRead } from '@eventstore/db-client';
+import type { EventStoreDBClient, ReadStreamOptions, ResolvedEvent } from '@eventstore/db-client';
 import { LinkerError } from '../shared/errors.js';
 import { streamsRpcOf } from './wire/streams-rpc.js';
 
 /**
- * Reads a stock `readStream` to its end within `timeoutMs`, handing each event to `each`.
+ * Reads `stream` with the client's stock `readStream` to its end within `timeoutMs`, handing each event to `each`.
  *
  * Why: the v6 client sends stock reads with no deadline at all (`deadline: Infinity`), and it reconnects only
  * on answers that say the server is gone. A read that goes out on a connection that stopped carrying bytes
@@ -14,11 +14,13 @@ import { streamsRpcOf } from './wire/streams-rpc.js';
  */
 export async function readWithin(
   client: EventStoreDBClient,
-  read: StreamingRead<ResolvedEvent>,
+  stream: string,
+  options: ReadStreamOptions,
   timeoutMs: number,
   what: string,
   each: (resolved: ResolvedEvent) => void,
 ): Promise<void> {
+  const read = client.readStream(stream, options);
   let timedOut = false;
   let failed: { err: unknown } | undefined;
   let ended = false;

@@ -521,11 +521,10 @@ export class LinkerService {
 
   private async originTombstoned(stream: string): Promise<boolean> {
     try {
-      // Consumed to the end (maxCount 1): cancelling a read early keeps the client's dispose() waiting.
-      const client = this.origin.client;
       await readWithin(
-        client,
-        client.readStream(stream, { maxCount: 1 }),
+        this.origin.client,
+        stream,
+        { maxCount: 1 },
         this.callTimeoutMs,
         `a read of ${stream} on the origin`,
         () => {},
@@ -548,10 +547,10 @@ export class LinkerService {
     const readLatest = async (): Promise<AllStreamRecordedEvent | undefined> => {
       let latest: AllStreamRecordedEvent | undefined;
       try {
-        const client = this.origin.client;
         await readWithin(
-          client,
-          client.readStream(metastream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }),
+          this.origin.client,
+          metastream,
+          { direction: BACKWARDS, fromRevision: END, maxCount: 1 },
           this.callTimeoutMs,
           `a read of ${metastream} on the origin`,
           (resolved) => {

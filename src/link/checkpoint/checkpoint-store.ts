@@ -42,12 +42,11 @@ export class CheckpointStore {
 
   async read(): Promise<Position | null> {
     try {
-      // Read to the end (maxCount 1) instead of returning from the loop: a read cancelled early keeps the
-      // v6 client's dispose() waiting forever.
       let last: Uint8Array | undefined;
       await readWithin(
         this.client,
-        this.client.readStream(this.streamName, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }),
+        this.streamName,
+        { direction: BACKWARDS, fromRevision: END, maxCount: 1 },
         this.readTimeoutMs,
         `the checkpoint read (${this.streamName})`,
         (resolved) => {

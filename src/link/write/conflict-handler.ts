@@ -45,6 +45,8 @@ export interface ConflictHandlerDeps {
 const DUPLICATE_SEARCH_WINDOW = 500;
 /** Metadata above this size is not carried into a conflict record whose data had to be omitted. */
 const SMALL_METADATA_BYTES = 64 * 1024;
+/** Event ids a run's log line names (the conflict stream holds every one). */
+const RUN_LOG_IDS = 20;
 
 /**
  * Applies the link's conflict policy to one event. Writes that use expected revision `any` look for their
@@ -54,9 +56,6 @@ const SMALL_METADATA_BYTES = 64 * 1024;
  * an event that fits an append; otherwise the event is recorded in the conflict stream instead, so it is
  * never lost and never blocks the link.
  */
-/** Event ids a run's log line names (the conflict stream holds every one). */
-const RUN_LOG_IDS = 20;
-
 export class ConflictHandler {
   readonly conflictStream: string;
 

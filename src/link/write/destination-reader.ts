@@ -4,8 +4,7 @@ import {
   FORWARDS,
   StreamNotFoundError,
   type EventStoreDBClient,
-  type ResolvedEvent,
-  type StreamingRead,
+  type ReadStreamOptions,
 } from '@eventstore/db-client';
 import { readWithin } from '../../client/bounded-read.js';
 import { rawBytesOf } from '../../client/raw-bytes.js';
@@ -28,24 +27,19 @@ export class DestinationReader {
   ) {}
 
   forward(stream: string, from: bigint, count: number): Promise<DestinationEvent[]> {
-    return this.collect(
-      this.client.readStream(stream, { direction: FORWARDS, fromRevision: from, maxCount: count }),
-      `a read of ${stream} on the destination`,
-    );
+    return this.collect(stream, { direction: FORWARDS, fromRevision: from, maxCount: count });
   }
 
   /** The newest `count` events, newest first. */
   tail(stream: string, count: number): Promise<DestinationEvent[]> {
-    return this.collect(
-      this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: count }),
-      `a read of ${stream} on the destination`,
-    );
+    return this.collect(stream, { direction: BACKWARDS, fromRevision: END, maxCount: count });
   }
 
-  private async collect(read: StreamingRead<ResolvedEvent>, what: string): Promise<DestinationEvent[]> {
+  private async collect(stream: string, options: ReadStreamOptions): Promise<DestinationEvent[]> {
     const out: DestinationEvent[] = [];
+    const what = `a read of ${stream} on the destination`;
     try {
-      await readWithin(this.client, read, this.timeoutMs, what, (resolved) => {
+      await readWithin(this.client, stream, options, this.timeoutMs, what, (resolved) => {
         const e = resolved.event as { id: string; type: string; revision: bigint } | undefined;
         if (!e) return;
         const raw = rawBytesOf(e as never);
