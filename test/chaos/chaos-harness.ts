@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { useClassicAppendOnly } from '../../src/client/classic-append.js';
@@ -30,10 +29,10 @@ export interface ChaosOptions {
   /** Ends the fault loop early (Ctrl-C): the run still catches up, verifies and reports what it did. */
   signal?: AbortSignal;
   /**
-   * `parallel` (default): five lanes at once, faults overlap. `single`: one lane, one fault at a time on a
-   * random part (the suite's short run, while a stray-socket hang seen with parallel lanes is open).
+   * Faults of every kind the run must have applied before it ends (default 1): past `minutes`, lanes go on
+   * until every kind has run this often, so `--min-faults 100` gives at least 100 of each.
    */
-  lanes?: 'parallel' | 'single';
+  minFaults?: number;
 }
 
 export interface FaultRecord {
@@ -56,6 +55,8 @@ export interface FaultRecord {
 export interface ChaosReport {
   seed: number;
   minutes: number;
+  /** Faults of every kind the run had to apply (`--min-faults`). */
+  minFaults: number;
   startedAt: string;
   durationMs: number;
   topology: { links: { name: string; origin: string; destination: string }[] };
@@ -146,19 +147,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const deadline = started + options.minutes * 60_000;
     const durations = faultDurations(options.minutes);
-    const begun = new Set<FaultKind>();
-    // A lane stops at the deadline once every kind it can apply has run somewhere (however short the run).
-    // A lane that failed (a daemon that would not start) stops the others: the run reports what it has.
+    const begun = new Map<FaultKind, number>();
+    const minFaults = options.minFaults ?? 1;
+    // A lane stops at the deadline once every kind it can apply has run `minFaults` times in all lanes
+    // (however short the run). A lane that failed (a daemon that would not start) stops the others: the run
+    // reports what it has.
     let laneFailed = false;
     const laneDone = (kinds: readonly FaultKind[]): boolean =>
-      laneFailed || options.signal?.aborted === true || (Date.now() >= deadline && kinds.every((k) => begun.has(k)));
+      laneFailed ||
+      options.signal?.aborted === true ||
+      (Date.now() >= deadline && kinds.every((k) => (begun.get(k) ?? 0) >= minFaults));
+    // Measurements still running (the daemon lane does not wait for each to end), awaited before the report.
+    const measuring: Promise<void>[] = [];
 
     const lane = async (
       name: string,
       kinds: readonly FaultKind[],
       laneSeed: number,
-      laneNode: ChaosNode | undefined | 'any',
+      laneNode: ChaosNode | undefined,
       pauseMs: [number, number],
+      /**
+       * How long the lane waits for a fault's recovery before its next fault (undefined: until recovered).
+       * The measurement goes on meanwhile, so a fault that lands during the last one's catch-up lengthens
+       * that recovery, as a crash loop does.
+       */
+      waitRecoveryMs?: number,
     ): Promise<void> => {
       const random = new SeededRandom(laneSeed);
       let round: FaultKind[] = [];
@@ -167,9 +180,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       while (!laneDone(kinds)) {
         if (round.length === 0) round = shuffle([...kinds], random);
         const kind = round.shift()!;
-        begun.add(kind);
-        const node =
-          laneNode !== 'any' ? laneNode : kind.startsWith('daemon-') ? undefined : nodes[random.pick(NODE_NAMES)];
+        begun.set(kind, (begun.get(kind) ?? 0) + 1);
+        const node = laneNode;
         const touched = topology.links
           .filter((l) => node === undefined || l.origin === node.name || l.destination === node.name)
           .map((l) => l.name);
@@ -181,43 +193,50 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await applyFault(kind, { daemon, node, random, durations, sleep });
         const endedAt = Date.now();
         entry.endedAt = endedAt;
-        // Recovered means the links copied what was written up to a moment after the fault ended: a fault
-        // that ends at once (a reset, a connection gone silent) shows only in writes made after it.
-        await sleep(AFTER_FAULT_MS);
-        const recovery = await waitRecovered(daemon, frontier.targets(touched), endedAt, RECOVERY_CAP_MS);
-        const until = Date.now();
-        const overlapping = running
-          .filter((r) => r.lane !== name && r.startedAt <= until && (r.endedAt ?? until) >= entry.startedAt)
-          .map((r) => r.label);
-        const fault: FaultRecord = {
-          kind,
-          target,
-          startedMs,
-          durationMs: endedAt - entry.startedAt,
-          recoveryMs: recovery.ms,
-          slowestLink: recovery.slowest,
-          overlapping: [...new Set(overlapping)],
+        const measure = async (): Promise<void> => {
+          // Recovered means the links copied what was written up to a moment after the fault ended: a fault
+          // that ends at once (a reset, a connection gone silent) shows only in writes made after it.
+          await sleep(AFTER_FAULT_MS);
+          const recovery = await waitRecovered(daemon, frontier.targets(touched), endedAt, RECOVERY_CAP_MS);
+          const until = Date.now();
+          const overlapping = running
+            .filter((r) => r.lane !== name && r.startedAt <= until && (r.endedAt ?? until) >= entry.startedAt)
+            .map((r) => r.label);
+          const fault: FaultRecord = {
+            kind,
+            target,
+            startedMs,
+            durationMs: endedAt - entry.startedAt,
+            recoveryMs: recovery.ms,
+            slowestLink: recovery.slowest,
+            overlapping: [...new Set(overlapping)],
+          };
+          faults.push(fault);
+          log(
+            `${(since() / 1000).toFixed(0)} s: ${kind} ${target} for ${fault.durationMs} ms, recovered in ${fault.recoveryMs ?? 'n/a'} ms (last: ${fault.slowestLink ?? '-'})${overlapping.length ? `; overlapped ${fault.overlapping.join(', ')}` : ''}`,
+          );
+          // Entries no fault still being measured can overlap are dropped (an hour's run has hundreds): one
+          // began at most its longest duration plus the recovery cap ago.
+          for (let i = running.length - 1; i >= 0; i--) {
+            if ((running[i]!.endedAt ?? Infinity) < until - 2 * RECOVERY_CAP_MS) running.splice(i, 1);
+          }
         };
-        faults.push(fault);
-        log(
-          `${(since() / 1000).toFixed(0)} s: ${kind} ${target} for ${fault.durationMs} ms, recovered in ${fault.recoveryMs ?? 'n/a'} ms (last: ${fault.slowestLink ?? '-'})${overlapping.length ? `; overlapped ${fault.overlapping.join(', ')}` : ''}`,
-        );
-        // Entries no fault still being measured can overlap are dropped (an hour's run has hundreds): one
-        // began at most its longest duration plus the recovery cap ago.
-        for (let i = running.length - 1; i >= 0; i--) {
-          if ((running[i]!.endedAt ?? Infinity) < until - 2 * RECOVERY_CAP_MS) running.splice(i, 1);
+        const measured = measure();
+        if (waitRecoveryMs === undefined) await measured;
+        else {
+          measuring.push(measured);
+          await Promise.race([measured, sleep(waitRecoveryMs)]);
         }
         await sleep(random.between(...pauseMs));
       }
     };
     const lanes = await Promise.allSettled(
-      (options.lanes === 'single'
-        ? [lane('all', FAULT_KINDS, options.seed + 200, 'any', [300, 1_500])]
-        : [
-            lane('daemon', DAEMON_FAULT_KINDS, options.seed + 200, undefined, [500, 3_000]),
-            ...NODE_NAMES.map((n, i) => lane(n, NODE_FAULT_KINDS, options.seed + 300 + i, nodes[n], [300, 1_500])),
-          ]
-      ).map((p) =>
+      [
+        // Its next fault comes 6 s after a restart even if the links are still catching up: waiting for
+        // every link (the node lanes' faults included) gave one daemon fault per 30 s.
+        lane('daemon', DAEMON_FAULT_KINDS, options.seed + 200, undefined, [1_000, 4_000], 6_000),
+        ...NODE_NAMES.map((n, i) => lane(n, NODE_FAULT_KINDS, options.seed + 300 + i, nodes[n], [300, 1_500])),
+      ].map((p) =>
         p.catch((err: unknown) => {
           laneFailed = true;
           throw err;
@@ -226,6 +245,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
     const failure = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
     if (failure) throw failure.reason;
+    await Promise.all(measuring);
     faults.sort((x, y) => x.startedMs - y.startedMs);
     writerStop.abort();
     const stats = await Promise.all(writers);
@@ -243,12 +263,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       EventStoreDBClient
     >;
     const allAcked = stats.flatMap((s) => s.acked);
-    const verification = await verifyChaos(topology, clients, allAcked);
+    const verification = await verifyChaos(topology, clients, allAcked, log);
     const byNode: Record<string, number> = {};
     for (const a of allAcked) byNode[a.node] = (byNode[a.node] ?? 0) + a.ids.length;
     const report: ChaosReport = {
       seed: options.seed,
       minutes: options.minutes,
+      minFaults,
       startedAt: new Date(started).toISOString(),
       durationMs: since(),
       topology: { links: topology.links.map((l) => ({ name: l.name, origin: l.origin, destination: l.destination })) },
@@ -287,7 +308,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await daemon.kill('SIGKILL').catch(() => {});
     await Promise.allSettled(NODE_NAMES.map((n) => nodes[n]?.stop()));
     await config.remove();
-    closeStrayTcpSockets(log);
   }
 }
 
@@ -320,23 +340,4 @@ function summarizeFaults(faults: readonly FaultRecord[]): ChaosReport['faultsByK
     };
   }
   return out;
-}
-
-/**
- * After a run with overlapping faults the harness process has been seen to keep a few TCP sockets open whose
- * connections the kernel had already closed (not in /proc/net/tcp), so a test process never exited. Their
- * owner is not found yet; everything the run started is stopped by now, so any TCP socket left is one of
- * them. They are named in the log (for the hunt) and destroyed. Pipes (stdout, IPC) are left alone.
- */
-function closeStrayTcpSockets(log: (line: string) => void): void {
-  const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
-  for (const h of handles) {
-    if (!(h instanceof Socket)) continue;
-    const kind = (h as unknown as { _handle?: { constructor?: { name?: string } } })._handle?.constructor?.name;
-    if (kind !== 'TCP') continue;
-    log(
-      `stray TCP socket after the run: local ${h.localAddress ?? '-'}:${h.localPort ?? '-'}, remote ${h.remoteAddress ?? '-'}:${h.remotePort ?? '-'}, connecting ${h.connecting}, paused ${h.isPaused()}; destroyed`,
-    );
-    h.destroy();
-  }
 }

@@ -38,12 +38,15 @@ export async function verifyChaos(
   topology: ChaosTopology,
   clients: Record<NodeName, EventStoreDBClient>,
   acked: readonly AckedAppend[],
+  log: (line: string) => void = () => {},
 ): Promise<Verification> {
   const stored = {} as Record<NodeName, StoredEvent[]>;
   const everything = {} as Record<NodeName, StoredEvent[]>;
   for (const [name, client] of Object.entries(clients) as [NodeName, EventStoreDBClient][]) {
+    const started = Date.now();
     everything[name] = await readAllEvents(client);
     stored[name] = everything[name].filter((e) => e.streamId.includes(topology.run) && !e.streamId.startsWith('$'));
+    log(`verify: read ${everything[name].length} events of ${name} in ${Date.now() - started} ms`);
   }
   const links: LinkVerification[] = [];
   for (const link of topology.links) {
@@ -84,10 +87,12 @@ export async function verifyChaos(
     const exactPrefixes = link.prefixes.flatMap((p) =>
       p.endsWith('-aa-') ? [link.origin === 'dc1' ? topology.families.one1 : topology.families.one2] : [p],
     );
+    const comparing = Date.now();
     const compared = await compareNodes(clients[link.origin], clients[link.destination], {
       includeStreamPrefixes: exactPrefixes,
       streamPrefix: link.streamPrefix,
     });
+    log(`verify: ${link.name}: ${source.length} events checked, exact copy compared in ${Date.now() - comparing} ms`);
     for (const d of compared.differences.slice(0, 5)) problems.push(`differs: ${d.stream} ${d.kind}: ${d.detail}`);
     links.push({
       link: link.name,
