@@ -1,16 +1,6 @@
-import {
-  BACKWARDS,
-  END,
-  StreamDeletedError,
-  StreamNotFoundError,
-  type AllStreamRecordedEvent,
-  type AllStreamResolvedEvent,
-  type EventStoreDBClient,
-  type Position,
-} from '@eventstore/db-client';
+import { type AllStreamResolvedEvent, type EventStoreDBClient, type Position } from '@eventstore/db-client';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { readWithin } from '../client/bounded-read.js';
 import { RawAppender } from '../client/raw-appender.js';
 import { streamsRpcOf } from '../client/wire/streams-rpc.js';
 import { installRawBytes } from '../client/raw-bytes.js';
@@ -32,6 +22,7 @@ import { LinkLifecycle } from './link-lifecycle.js';
 import { noopLinkMetrics, type LinkMetrics } from './link-metrics.js';
 import type { ResolvedLinkOptions } from './link-options.js';
 import type { LinkPhase, LinkState, LinkStatus } from './link-status.js';
+import { OriginStreamReads } from './read/origin-stream-reads.js';
 import { PositionProbe } from './read/position-probe.js';
 import { ReadWatchdog } from './read/read-watchdog.js';
 import { comparePositions, positionView } from './checkpoint/position.js';
@@ -117,6 +108,7 @@ export class LinkerService {
   private readonly stall: StallDetector;
   private readonly probe: PositionProbe;
   private readonly readWatchdog: ReadWatchdog;
+  private readonly originStreams: OriginStreamReads;
   /** How long an append or a read besides the subscription may go unanswered before it is retried on a new connection. */
   private readonly callTimeoutMs: number;
   /** Aborts the current subscription only (the read watchdog found it silent); the reader loop resubscribes. */
@@ -206,6 +198,7 @@ export class LinkerService {
     this.stall = new StallDetector(this.options.stallTimeoutMs, this.clock.now());
     this.probe = new PositionProbe(this.origin.client, this.filter);
     this.readWatchdog = new ReadWatchdog(Math.max(MIN_READ_SILENCE_MS, this.options.stallTimeoutMs), this.clock.now());
+    this.originStreams = new OriginStreamReads(this.origin.client, this.callTimeoutMs);
     const destinationReader = new DestinationReader(this.destination.client, this.callTimeoutMs);
     const conflicts = new ConflictHandler({
       appender,
@@ -241,7 +234,7 @@ export class LinkerService {
         this.conflicts++;
         this.metrics.conflict(this.options.conflicts);
       },
-      originTombstoned: (stream) => this.originTombstoned(stream),
+      originTombstoned: (stream) => this.originStreams.tombstoned(stream),
       ...(this.filter.selectsEvents
         ? { streamCreated: (first: WorkItem, signal: AbortSignal) => this.copyStreamMetadata(first, signal) }
         : {}),
@@ -519,51 +512,17 @@ export class LinkerService {
     }
   }
 
-  private async originTombstoned(stream: string): Promise<boolean> {
-    try {
-      await readWithin(
-        this.origin.client,
-        stream,
-        { maxCount: 1 },
-        this.callTimeoutMs,
-        `a read of ${stream} on the origin`,
-        () => {},
-      );
-      return false;
-    } catch (err) {
-      if (err instanceof StreamDeletedError) return true;
-      if (err instanceof StreamNotFoundError) return false;
-      throw err;
-    }
-  }
-
   /**
    * A destination stream was just created for selected events of a filtered stream: its `$$` metadata was
    * skipped while the stream did not exist, so the origin's current metadata is copied now, unless it was
    * written after this event (the subscription brings it, and it follows the now existing stream).
    */
   private async copyStreamMetadata(first: WorkItem, signal: AbortSignal): Promise<void> {
-    const metastream = `$$${first.originStream}`;
-    const readLatest = async (): Promise<AllStreamRecordedEvent | undefined> => {
-      let latest: AllStreamRecordedEvent | undefined;
-      try {
-        await readWithin(
-          this.origin.client,
-          metastream,
-          { direction: BACKWARDS, fromRevision: END, maxCount: 1 },
-          this.callTimeoutMs,
-          `a read of ${metastream} on the origin`,
-          (resolved) => {
-            latest = resolved.event as AllStreamRecordedEvent | undefined;
-          },
-        );
-      } catch (err) {
-        if (err instanceof StreamNotFoundError || err instanceof StreamDeletedError) return undefined;
-        throw err;
-      }
-      return latest;
-    };
-    const latest = await withRetry(readLatest, this.errors.hooks(), signal);
+    const latest = await withRetry(
+      () => this.originStreams.latestMetadata(first.originStream),
+      this.errors.hooks(),
+      signal,
+    );
     if (!latest) return;
     if (latest.position && comparePositions(latest.position, first.position) > 0) return;
     const decision = this.eventRouter.route(latest, latest.position ?? first.position);
