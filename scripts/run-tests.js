@@ -23,6 +23,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// Per file as well as per test: the three-minute chaos run takes four to five minutes with its verification.
 const result = spawnSync(
   process.execPath,
   ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files],

@@ -44,5 +44,5 @@ await writeFile(reportPath, `${JSON.stringify(report, (_k, v: unknown) => (typeo
 process.stdout.write(`${chaosSummary(report)}\nreport: ${reportPath}\n`);
 // An explicit exit: after a run's hundreds of dropped connections Node's own exit clean-up can spin
 // forever on an HTTP/2 write that never completes (nodejs/node#58252; see bin/esdb-linker.js).
-process.exitCode = report.ok ? 0 : 1;
-process.stdout.write('', () => process.exit(report.ok ? 0 : 1));
+const exitCode = report.ok ? 0 : 1;
+process.stdout.write('', () => process.exit(exitCode));

@@ -164,7 +164,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       name: string,
       kinds: readonly FaultKind[],
       laneSeed: number,
-      laneNode: ChaosNode | undefined,
+      node: ChaosNode | undefined,
       pauseMs: [number, number],
       /**
        * How long the lane waits for a fault's recovery before its next fault (undefined: until recovered).
@@ -174,6 +174,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       waitRecoveryMs?: number,
     ): Promise<void> => {
       const random = new SeededRandom(laneSeed);
+      const touched = topology.links
+        .filter((l) => node === undefined || l.origin === node.name || l.destination === node.name)
+        .map((l) => l.name);
       let round: FaultKind[] = [];
       // Lanes start apart, so the first faults do not all land in the same second.
       await sleep(random.between(0, 2_000));
@@ -181,10 +184,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (round.length === 0) round = shuffle([...kinds], random);
         const kind = round.shift()!;
         begun.set(kind, (begun.get(kind) ?? 0) + 1);
-        const node = laneNode;
-        const touched = topology.links
-          .filter((l) => node === undefined || l.origin === node.name || l.destination === node.name)
-          .map((l) => l.name);
         const target = node?.name ?? 'daemon';
         const entry: Running = { label: `${kind} ${target}`, lane: name, startedAt: Date.now() };
         running.push(entry);

@@ -39,7 +39,10 @@ test(
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     t.signal.removeEventListener('abort', onAbort);
     progress.end();
-    const report = JSON.parse(await readFile(reportPath, 'utf8')) as ChaosReport;
+    const text = await readFile(reportPath, 'utf8').catch(() => undefined);
+    if (text === undefined)
+      assert.fail(`npm run chaos exited ${code} without a report; see test-output/chaos-mixed.log`);
+    const report = JSON.parse(text) as ChaosReport;
     await rm(reportPath, { force: true });
     for (const line of chaosSummary(report).split('\n')) t.diagnostic(line);
 
