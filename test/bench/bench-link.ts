@@ -41,7 +41,7 @@ import { LinkerService } from '../../src/link/linker-service.js';
 import { noopLinkMetrics } from '../../src/link/link-metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { linkOptions } from './bench-link-options.js';
-import { formatLive } from './bench-live.js';
+import { formatLive, LIVE_WARMUP_SECONDS } from './bench-live.js';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js';
 import { liveLatencies } from './live-phase.js';
 import { formatScaling, runScaling, scalingEnabled } from './scaling.js';
@@ -422,6 +422,7 @@ async function main(): Promise<void> {
   const live = await liveLatencies(origin, liveDestination, {
     rates: LIVE_RATES,
     seconds: LIVE_SECONDS,
+    warmupSeconds: LIVE_WARMUP_SECONDS,
     prefix: `${PREFIX}live-`,
     catchUpTo: filled.last,
     logger,
@@ -480,7 +481,7 @@ async function main(): Promise<void> {
     peakRssMb: daemon.peakRssMb,
     rssBeforeDaemonMb: daemon.rssBeforeMb,
     bufferConfig: { ...daemon.options.buffer, lanes: daemon.options.lanes, batch: daemon.options.batch },
-    liveLatencyMs: { seconds: LIVE_SECONDS, phases: live },
+    liveLatencyMs: { seconds: LIVE_SECONDS, warmupSeconds: LIVE_WARMUP_SECONDS, phases: live },
   };
 
   const ok = (met: boolean) => (met ? 'OK' : 'BELOW');

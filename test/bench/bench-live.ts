@@ -18,6 +18,8 @@ import { liveLatencies, type LiveResult } from './live-phase.js';
 const CATCHUP = Number(process.env.BENCH_LIVE_CATCHUP ?? 100_000);
 const RATES = (process.env.BENCH_LIVE_RATES ?? '1000,5000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
+/** Seconds at each rate before the measured ones: a new rate's start-up is reported apart (live-probe.ts). */
+export const LIVE_WARMUP_SECONDS = Number(process.env.BENCH_LIVE_WARMUP ?? 3);
 const STREAMS = 1_000;
 const RUN = 10;
 
@@ -46,7 +48,9 @@ export function formatLive(results: LiveResult[]): string {
       (r) =>
         `live @ ${r.rate} ev/s after a ${r.caughtUpEvents}-event catch-up: from origin ack p50 ${f(r.ackP50)} / p99 ${f(r.ackP99)} / max ${f(r.ackMax)} ms; ` +
         `from the append call p99 ${f(r.p99)} ms; origin append alone p99 ${f(r.originAppendP99)} ms (${r.samples}/${r.sent} events; batch size ${r.batchSize}; ` +
-        `link event-loop delay p99 ${f(r.linkLoopDelayP99)} / max ${f(r.linkLoopDelayMax)} ms)`,
+        `link event-loop delay p99 ${f(r.linkLoopDelayP99)} / max ${f(r.linkLoopDelayMax)} ms)\n` +
+        `  p99 per measured second: ${r.ackP99BySecond.map((v) => (v === null ? '-' : f(v))).join(' ')} ms; ` +
+        `the ${r.warmupSeconds} s before them at the same rate (not measured): p99 ${f(r.warmupAckP99)} ms`,
     )
     .join('\n');
 }
@@ -70,6 +74,7 @@ async function main(): Promise<void> {
     const results = await liveLatencies(o, d, {
       rates: RATES,
       seconds: SECONDS,
+      warmupSeconds: LIVE_WARMUP_SECONDS,
       prefix: `live-${randomUUID().slice(0, 8)}-`,
       catchUpTo: last,
       logger,

@@ -35,6 +35,12 @@ export interface LiveResult {
   /** Event-loop delay of the link's process during the phase, ms: a stall here is the link's own. */
   linkLoopDelayP99: number;
   linkLoopDelayMax: number;
+  /** Seconds at the same rate before the measured ones, reported apart (see live-probe.ts). */
+  warmupSeconds: number;
+  warmupSent: number;
+  warmupAckP99: number;
+  /** From the ack, p99 of each measured second. */
+  ackP99BySecond: (number | null)[];
 }
 
 export interface LiveNode {
@@ -48,6 +54,8 @@ export async function liveLatencies(
   options: {
     rates: number[];
     seconds: number;
+    /** Seconds at each rate before the measured ones (reported apart). */
+    warmupSeconds: number;
     prefix: string;
     catchUpTo?: { commit: bigint; prepare: bigint };
     logger: Logger;
@@ -77,6 +85,7 @@ export async function liveLatencies(
           String(rate),
           String(options.seconds),
           `${options.prefix}${rate}-`,
+          String(options.warmupSeconds),
         ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
