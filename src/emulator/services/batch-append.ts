@@ -10,6 +10,7 @@ import {
   type AnyMessage,
 } from '../wire/status-details.js';
 import type { WireUuid } from '../wire/uuid.js';
+import { encodeBatchAppendSuccess } from '../wire/batch-append-resp.js';
 import { injectedAppendError } from './injected-errors.js';
 import {
   isRpcError,
@@ -291,17 +292,14 @@ async function runBatch(ctx: ServiceContext, batch: PendingBatch, io: CallIo): P
 function resultResponse(batch: PendingBatch, result: WriteResult): unknown {
   switch (result.kind) {
     case 'success':
-      return {
-        ...envelope(batch),
-        success: {
-          ...(result.currentRevision < 0n
-            ? { no_stream: {} }
-            : { current_revision: result.currentRevision.toString() }),
-          ...(result.position === undefined
-            ? { no_position: {} }
-            : { position: { commit_position: String(result.position), prepare_position: String(result.position) } }),
-        },
-      };
+      // Pre-encoded: the service's serializer passes Buffers through (protos.ts).
+      return encodeBatchAppendSuccess({
+        correlationId: batch.correlationId,
+        streamName: batch.streamName,
+        expected: batch.expected,
+        currentRevision: result.currentRevision,
+        position: result.position,
+      });
     case 'wrong_expected_version':
       return errorResponse(batch, STATUS.wrongExpectedVersion(result.currentRevision, batch.expected));
     case 'stream_deleted':
