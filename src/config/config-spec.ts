@@ -185,7 +185,7 @@ export const bufferSpec: ObjectSpec = {
       kind: 'integer',
       min: 1,
       max: 10_000_000,
-      default: 10_000,
+      default: 50_000,
       description: 'Most events held in memory.',
     },
     maxBytes: {

@@ -64,7 +64,7 @@ export interface ResolvedLinkOptions {
   batch: LinkBatchOptions;
   /** Parallel stream lanes (p-queue concurrency). @defaultValue 16 */
   lanes: number;
-  /** Read buffer bounds; reading pauses when either is reached. @defaultValue 10_000 events, 32 MiB */
+  /** Read buffer bounds; reading pauses when either is reached. @defaultValue 50_000 events, 32 MiB */
   buffer: { maxEvents: number; maxBytes: number };
   /** @defaultValue 1000 */
   checkpointIntervalMs: number;

@@ -74,6 +74,8 @@ const MIN_READ_SILENCE_MS = 5_000;
 const MIN_PROBE_TIMEOUT_MS = 5_000;
 /** Reading resumes when the buffer is back under this share of its bounds (avoids pause/resume churn). */
 const RESUME_RATIO = 0.8;
+/** During catch-up, lanes with less than a full batch wait while the buffer is under this share (LaneRouter). */
+const HOLD_RATIO = 0.5;
 
 /**
  * One link: copies the origin's `$all` into the destination (see docs/replication.md).
@@ -244,7 +246,7 @@ export class LinkerService {
       limits: () => ({ events: this.tuner.size, bytes: this.options.batch.maxBytes }),
       process: (batch, saturated) => this.processBatch(batch, saturated),
       onFailure: (err) => this.fail(err),
-      coalesce: () => this.phase === 'catch-up',
+      hold: () => this.holdPartialLanes(),
       onBufferChange: (events, bytes) => this.onBufferChange(events, bytes),
     });
     this.metrics.batchSize(this.tuner.size);
@@ -458,8 +460,20 @@ export class LinkerService {
     if (!this.caughtUp) this.log.info({ lastRead: positionView(this.lastRead) }, 'caught up: live');
     this.phase = 'live';
     this.caughtUp = true;
+    this.lanes.release();
     this.checkpointLoop.queue(this.work.signal);
     this.checkWaiters();
+  }
+
+  /**
+   * Catch-up only, and only while the buffer is under half full: then a lane's next events are most likely
+   * still to come, and waiting for them makes appends several times larger (see LaneRouter). Never once the
+   * link is live (latency counts then), stopping, or the reader is paused (nothing more would come).
+   */
+  private holdPartialLanes(): boolean {
+    if (this.phase !== 'catch-up' || this.reading.signal.aborted || this.reader.isPaused) return false;
+    const { maxEvents, maxBytes } = this.options.buffer;
+    return this.lanes.bufferedEvents < maxEvents * HOLD_RATIO && this.lanes.bufferedBytes < maxBytes * HOLD_RATIO;
   }
 
   private onBufferChange(events: number, bytes: number): void {
