@@ -105,6 +105,16 @@ export class EventBatchPacker {
   }
 }
 
+/** Below this, a payload copy goes into Node's pool (`Buffer.allocUnsafe`); Node pools below 4 KiB. */
+const POOLED_PAYLOAD_MAX = 1024;
+
+function copyOut(bytes: Buffer, start: number, end: number): Uint8Array {
+  const length = end - start;
+  const copy = length <= POOLED_PAYLOAD_MAX ? Buffer.allocUnsafe(length) : Buffer.allocUnsafeSlow(length);
+  bytes.copy(copy, 0, start, end);
+  return copy;
+}
+
 export interface BatchVisitor {
   onEvent(event: AllStreamResolvedEvent): void;
   onCheckpoint(position: Position): void;
@@ -131,9 +141,11 @@ export function unpackEventBatch(buffer: ArrayBuffer, visitor: BatchVisitor): vo
     const dataEnd = typeEnd + view.getUint32(head + 46, true);
     const metadataEnd = dataEnd + view.getUint32(head + 50, true);
     p = metadataEnd;
-    // The payload gets its own memory: a view would keep the whole batch alive while any one of its events
-    // waits (a slow lane), so a few waiting events could pin far more than the buffer bounds count.
-    const payload = new Uint8Array(buffer.slice(typeEnd, metadataEnd));
+    // The payload gets memory of its own: a view would keep the whole batch alive while any one of its
+    // events waits (a slow lane), so a few waiting events could pin far more than the buffer bounds count.
+    // Small payloads are copied into Node's shared pool (one waiting event pins at most its 8 KiB slab),
+    // as an ArrayBuffer per event costs ~2 µs to allocate and more to sweep; large ones get their own.
+    const payload = copyOut(bytes, typeEnd, metadataEnd);
     visitor.onEvent(
       toResolvedEvent({
         isJson: (view.getUint8(head + 1) & IS_JSON) !== 0,
