@@ -157,10 +157,13 @@ async function prefill(
 }
 
 /** Each stream's events as ONE batch: the ideal shape for a write ceiling. */
-function idealBatches(): { stream: string; events: { id: string; body: Record<string, unknown> }[] }[] {
+function idealBatches(
+  streamPrefix = '',
+  share = 1,
+): { stream: string; events: { id: string; body: Record<string, unknown> }[] }[] {
   const perStream = Math.ceil(EVENTS / STREAMS);
-  return Array.from({ length: STREAMS }, (_, s) => ({
-    stream: streamName(s),
+  return Array.from({ length: Math.max(1, Math.round(STREAMS * share)) }, (_, s) => ({
+    stream: streamPrefix + streamName(s),
     events: Array.from({ length: Math.max(0, Math.min(perStream, EVENTS - s * perStream)) }, (_, k) => ({
       id: randomUUID(),
       body: body(s, k),
@@ -184,8 +187,8 @@ async function writeAll<B extends { events: unknown[] }>(
 }
 
 /** (c1) Write ceiling through the official client: `appendToStream` (BatchAppend), one append per stream. */
-function writeCeilingOfficial(client: EventStoreDBClient): Promise<Rate> {
-  const batches = idealBatches().map((b) => ({
+function writeCeilingOfficial(client: EventStoreDBClient, warmUp?: string): Promise<Rate> {
+  const batches = (warmUp ? idealBatches(warmUp, WARMUP_SHARE) : idealBatches()).map((b) => ({
     stream: b.stream,
     events: b.events.map((e) => jsonEvent({ id: e.id, type: 'BenchEvent', data: e.body })),
   }));
@@ -193,9 +196,9 @@ function writeCeilingOfficial(client: EventStoreDBClient): Promise<Rate> {
 }
 
 /** (c2) Write ceiling through the link's own appender (hand-encoded BatchAppend), one append per stream. */
-function writeCeilingWire(client: EventStoreDBClient): Promise<Rate> {
+function writeCeilingWire(client: EventStoreDBClient, warmUp?: string): Promise<Rate> {
   const appender = new RawAppender(client);
-  const batches = idealBatches().map((b) => ({
+  const batches = (warmUp ? idealBatches(warmUp, WARMUP_SHARE) : idealBatches()).map((b) => ({
     stream: b.stream,
     events: b.events.map((e): RawEventInput => ({
       id: e.id,
@@ -208,14 +211,14 @@ function writeCeilingWire(client: EventStoreDBClient): Promise<Rate> {
 }
 
 /** (b1) Read ceiling through the official client: a catch-up `subscribeToAll` with a no-op handler. */
-async function readCeilingOfficial(client: EventStoreDBClient, last: bigint): Promise<Rate> {
+async function readCeilingOfficial(client: EventStoreDBClient, last: bigint, stopAfter = Infinity): Promise<Rate> {
   const started = performance.now();
   let count = 0;
   const sub = client.subscribeToAll({ fromPosition: START, filter: streamNameFilter({ prefixes: [PREFIX] }) });
   await new Promise<void>((resolve, reject) => {
     sub.on('data', (e: AllStreamResolvedEvent) => {
       count++;
-      if (e.event && e.event.position.commit >= last) resolve();
+      if ((e.event && e.event.position.commit >= last) || count >= stopAfter) resolve();
     });
     sub.on('error', reject);
   });
@@ -225,7 +228,7 @@ async function readCeilingOfficial(client: EventStoreDBClient, last: bigint): Pr
 }
 
 /** (b2) Read ceiling through the link's own reader (hand-decoded subscription) with a no-op handler. */
-async function readCeilingWire(client: EventStoreDBClient, last: bigint): Promise<Rate> {
+async function readCeilingWire(client: EventStoreDBClient, last: bigint, stopAfter = Infinity): Promise<Rate> {
   const started = performance.now();
   let count = 0;
   let sub: RawAllSubscription | undefined;
@@ -236,7 +239,7 @@ async function readCeilingWire(client: EventStoreDBClient, last: bigint): Promis
       {
         onEvent: (e) => {
           count++;
-          if (e.commit >= last) resolve();
+          if (e.commit >= last || count >= stopAfter) resolve();
         },
         onCheckpoint: () => undefined,
         onCaughtUp: () => undefined,
@@ -281,6 +284,33 @@ async function daemonRate(
     };
   } finally {
     clearInterval(sampler);
+    await link.stop({ graceMs: 5_000 });
+  }
+}
+
+/**
+ * A warm-up of the link's code in this process: the same link from the same origin into a scratch
+ * destination, stopped after `events`. The measured link then starts afresh (new reader thread, whose
+ * code is cold again: that start-up stays in the measurement).
+ */
+async function warmUpLink(
+  origin: { client: EventStoreDBClient; connectionString: string },
+  scratch: EventStoreDBClient,
+  events: number,
+): Promise<void> {
+  const link = new LinkerService({
+    options: linkOptions('bench-warm-up'),
+    origin: { name: 'origin', client: origin.client, connectionString: origin.connectionString },
+    destination: { name: 'scratch', client: scratch },
+    logger: logger.child({ link: 'bench-warm-up' }),
+    metrics: noopLinkMetrics,
+  });
+  await link.start();
+  try {
+    while (link.status().eventsReplicated < events && link.state === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
     await link.stop({ graceMs: 5_000 });
   }
 }
@@ -346,21 +376,31 @@ function cpuText(cpu: CpuPerEvent): string {
 }
 
 const BENCH_ONLY_DAEMON = process.env.BENCH_ONLY_DAEMON === '1';
+/**
+ * Before each measured phase the same code runs on this share of the workload, unmeasured (0: no
+ * warm-up): the phases measure a daemon's steady cost per event, not V8 compiling the code on first use,
+ * and each phase's code would otherwise be as cold or as warm as the phases before it happened to leave it.
+ */
+const WARMUP_SHARE = Number(process.env.BENCH_WARMUP ?? 0.2);
+const WARMUP_EVENTS = Math.round(EVENTS * WARMUP_SHARE);
 
 async function main(): Promise<void> {
   process.stderr.write(`bench-link: ${EVENTS} events over ${STREAMS} streams, ${EVENT_BYTES}-byte JSON\n`);
   // All emulators start up front: a rebuild of dist/ during a long run must not break a later spawn.
   const origin = await emulator();
-  const [dest, writeOfficial, writeWire, linkerTarget, liveDestination, tlsOrigin, tlsDest] = await Promise.all([
-    emulator(),
-    emulator(),
-    emulator(),
-    emulator(),
-    emulator(),
-    // The same link over TLS with users and ACLs (admin credentials), beside the plain one in the same run.
-    emulator(['--secure']),
-    emulator(['--secure']),
-  ]);
+  const [dest, writeOfficial, writeWire, linkerTarget, liveDestination, tlsOrigin, tlsDest, scratch] =
+    await Promise.all([
+      emulator(),
+      emulator(),
+      emulator(),
+      emulator(),
+      emulator(),
+      // The same link over TLS with users and ACLs (admin credentials), beside the plain one in the same run.
+      emulator(['--secure']),
+      emulator(['--secure']),
+      // The warm-ups' writes (BENCH_WARMUP).
+      emulator(),
+    ]);
   process.stderr.write('prefilling the origin...\n');
   const filled = await prefill(origin.client);
   process.stderr.write(`  prefill: ${fmt(EVENTS / filled.seconds)} ev/s\n`);
@@ -373,19 +413,24 @@ async function main(): Promise<void> {
     perSecond: 0,
     cpu: { linkProcess: 0, emulators: [], total: 0 },
   });
+  const warm = WARMUP_EVENTS > 0;
   process.stderr.write('(b1) read ceiling, official client...\n');
+  if (warm && !BENCH_ONLY_DAEMON) await readCeilingOfficial(origin.client, last, WARMUP_EVENTS);
   const readOfficial = BENCH_ONLY_DAEMON
     ? await skip()
     : await withCpu([origin.pid], () => readCeilingOfficial(origin.client, last));
   process.stderr.write(`  ${fmt(readOfficial.perSecond)} ev/s\n(b2) read ceiling, link reader...\n`);
+  if (warm && !BENCH_ONLY_DAEMON) await readCeilingWire(origin.client, last, WARMUP_EVENTS);
   const readWire = BENCH_ONLY_DAEMON
     ? await skip()
     : await withCpu([origin.pid], () => readCeilingWire(origin.client, last));
   process.stderr.write(`  ${fmt(readWire.perSecond)} ev/s\n(c1) write ceiling, official client...\n`);
+  if (warm && !BENCH_ONLY_DAEMON) await writeCeilingOfficial(scratch.client, 'warm-c1-');
   const writeOfficialRate = BENCH_ONLY_DAEMON
     ? await skip()
     : await withCpu([writeOfficial.pid], () => writeCeilingOfficial(writeOfficial.client));
   process.stderr.write(`  ${fmt(writeOfficialRate.perSecond)} ev/s\n(c2) write ceiling, link appender...\n`);
+  if (warm && !BENCH_ONLY_DAEMON) await writeCeilingWire(scratch.client, 'warm-c2-');
   const writeWireRate = BENCH_ONLY_DAEMON
     ? await skip()
     : await withCpu([writeWire.pid], () => writeCeilingWire(writeWire.client));
@@ -393,6 +438,7 @@ async function main(): Promise<void> {
 
   // What the daemon does (src/daemon/node-clients.ts and the link's start): the byte-exact client hooks.
   installRawBytes();
+  if (warm) await warmUpLink(origin, scratch.client, WARMUP_EVENTS);
   const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
   const daemon = await withCpu([origin.pid, dest.pid], () => daemonRate(origin, dest.client, filled.last));
   if (profiler && process.env.BENCH_PROFILE) await profiler.stop(process.env.BENCH_PROFILE);
@@ -474,6 +520,10 @@ async function main(): Promise<void> {
       cpuBoundEventsPerSecond: cpuBound,
       cpuBoundToLinkClientCeiling: cpuBound / linkCeiling,
       daemonToCpuBound: daemon.perSecond / cpuBound,
+      daemonToCpuBoundTarget: 0.8,
+      linkProcessCpuToReaderPlusAppender:
+        daemon.cpu.linkProcess / (readWire.cpu.linkProcess + writeWireRate.cpu.linkProcess),
+      linkProcessCpuToReaderPlusAppenderTarget: 1.3,
       daemonToLinkerStyle: daemon.perSecond / linker.perSecond,
       daemonToLinkerStyleTarget: 10,
     },
@@ -482,6 +532,7 @@ async function main(): Promise<void> {
     rssBeforeDaemonMb: daemon.rssBeforeMb,
     bufferConfig: { ...daemon.options.buffer, lanes: daemon.options.lanes, batch: daemon.options.batch },
     liveLatencyMs: { seconds: LIVE_SECONDS, warmupSeconds: LIVE_WARMUP_SECONDS, phases: live },
+    warmUpShare: WARMUP_SHARE,
   };
 
   const ok = (met: boolean) => (met ? 'OK' : 'BELOW');
@@ -517,6 +568,22 @@ async function main(): Promise<void> {
       `  bound for any link on ${cpus().length} shared cores`,
       `${fmt(cpuBound)} ev/s = ${fmt(results.ratios.cpuBoundToLinkClientCeiling, 2)} of min(b2, c2); daemon at ${fmt(results.ratios.daemonToCpuBound, 2)} of the bound`,
     ],
+    [
+      'daemon / CPU bound                     (target >= 0.80)',
+      `${fmt(results.ratios.daemonToCpuBound, 2)} ${ok(results.ratios.daemonToCpuBound >= 0.8)}`,
+    ],
+    [
+      'link process CPU / (b2 + c2 link process) (target <= 1.30)',
+      `${fmt(results.ratios.linkProcessCpuToReaderPlusAppender, 2)} ${ok(results.ratios.linkProcessCpuToReaderPlusAppender <= 1.3)} ` +
+        `(${fmt(daemon.cpu.linkProcess, 1)} / (${fmt(readWire.cpu.linkProcess, 1)} + ${fmt(writeWireRate.cpu.linkProcess, 1)}) µs/event)`,
+    ],
+    ...live.map((r): [string, string] => {
+      const target = r.rate <= 1_000 ? 25 : r.rate <= 5_000 ? 50 : Infinity;
+      return [
+        `live lag p99 from the ack @ ${r.rate} ev/s${Number.isFinite(target) ? ` (target <= ${target} ms)` : ''}`,
+        `${fmt(r.ackP99, 1)} ms${Number.isFinite(target) ? ` ${ok(r.ackP99 <= target)}` : ''}`,
+      ];
+    }),
     [
       'daemon / Linker-style                 (target >= 10x)',
       `${fmt(results.ratios.daemonToLinkerStyle, 1)}x ${ok(results.ratios.daemonToLinkerStyle >= 10)}`,

@@ -4,7 +4,7 @@
  * reports origin events per second until caught up, CPU per origin event (this process, all threads, plus
  * every emulator of the row) and the peak RSS of this process while its links ran.
  *
- * Counts: BENCH_SCALE_EVENTS (default 20,000) events per row; rows of large events are cut to
+ * Counts: BENCH_SCALE_EVENTS (default 100,000, so that the 100,000-stream row has them all) events per row; rows of large events are cut to
  * BENCH_SCALE_MAX_MIB (default 128) MiB of payload so that a full run fits in a few minutes.
  * BENCH_SCALE=0 skips the table.
  */
@@ -172,7 +172,7 @@ export function scalingEnabled(): boolean {
 }
 
 export function scenarios(): Scenario[] {
-  const events = Math.round(positive('BENCH_SCALE_EVENTS', 20_000));
+  const events = Math.round(positive('BENCH_SCALE_EVENTS', 100_000));
   const maxBytes = positive('BENCH_SCALE_MAX_MIB', 128) * 2 ** 20;
   const capped = (bytes: number): number => Math.max(16, Math.min(events, Math.floor(maxBytes / bytes)));
   const base = { events, streams: 1_000, eventBytes: 200, links: 1, keep: 1, overrides: {} };
@@ -208,6 +208,7 @@ export function formatScaling(rows: ScalingRow[]): string {
     'CPU µs/ev',
     '(link / emulators)',
     'x base',
+    'CPU µs/KiB',
     'peak RSS MiB',
   ];
   const body = rows.map((r) => [
@@ -219,6 +220,8 @@ export function formatScaling(rows: ScalingRow[]): string {
     r.cpuMicrosPerEvent.total.toFixed(1),
     `${r.cpuMicrosPerEvent.linkProcess.toFixed(1)} / ${r.cpuMicrosPerEvent.emulators.toFixed(1)}`,
     base ? (r.cpuMicrosPerEvent.total / base.cpuMicrosPerEvent.total).toFixed(2) : '',
+    // Per KiB of payload: what the event-size rows are to be compared on.
+    (r.cpuMicrosPerEvent.total / (r.eventBytes / 1024)).toFixed(1),
     `${r.peakRssMiB.toFixed(0)} (${r.rssBeforeMiB.toFixed(0)} before)`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
