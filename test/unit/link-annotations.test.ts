@@ -85,12 +85,15 @@ test('the direct annotation of empty metadata is byte for byte the edit of "{}",
   for (const streamId of ['orders-1', 'quote"back\\slash', 'ünïcode-流', 'line\nbreak']) {
     for (const revision of [0n, 41n, 9223372036854775806n]) {
       for (const when of [created, new Date(0), new Date('2026-01-02T03:04:05.678Z')]) {
-        const i = { originNode: 'dc"1', streamId, revision, created: when };
-        assert.equal(
-          dec.decode(annotateMetadata(new Uint8Array(0), i)),
-          dec.decode(annotateMetadata(enc.encode('{}'), i)),
-          `${streamId}@${revision}`,
-        );
+        // Two nodes in turn at the same millisecond: the cached head must follow the node as well.
+        for (const originNode of ['dc"1', 'dc-2', 'dc"1']) {
+          const i = { originNode, streamId, revision, created: when };
+          assert.equal(
+            dec.decode(annotateMetadata(new Uint8Array(0), i)),
+            dec.decode(annotateMetadata(enc.encode('{}'), i)),
+            `${originNode} ${streamId}@${revision}`,
+          );
+        }
       }
     }
   }

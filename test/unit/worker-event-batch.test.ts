@@ -110,8 +110,11 @@ describe('worker event batches', () => {
     for (const e of unpacked) {
       const raw = rawBytesOf(e.event!);
       assert.notEqual(raw.data.buffer, received);
-      assert.equal(raw.data.buffer, raw.metadata.buffer);
-      assert.equal(raw.metadata.byteOffset, raw.data.byteOffset + raw.data.length);
+      assert.notEqual(raw.metadata.buffer, received);
+      if (raw.metadata.length > 0) {
+        assert.equal(raw.data.buffer, raw.metadata.buffer);
+        assert.equal(raw.metadata.byteOffset, raw.data.byteOffset + raw.data.length);
+      }
       assert.ok(raw.data.buffer.byteLength <= Math.max(Buffer.poolSize, raw.data.length + raw.metadata.length));
     }
   });
@@ -147,5 +150,23 @@ describe('worker event batches', () => {
     const out = eventsOf(unpack(packer.take()));
     assert.equal(out.length, events.length);
     for (const [i, e] of events.entries()) assertSame(out[i]!, e);
+  });
+
+  it('decodes repeated, near-identical and look-alike stream names and types exactly, within and across batches', () => {
+    // "Ã©" is U+00C3 U+00A9: two characters whose codes are the two UTF-8 bytes of "é".
+    const names = ['s-1', 's-1', 's-2', 's-1', 'Ã©', 'é', 'é', 'Ã©', '', 'é', 's-10', 's-1', 's-1'];
+    const batches = [names, [...names].reverse()].map((run) => {
+      const packer = new EventBatchPacker();
+      const events = run.map((name, i) =>
+        fields({ streamId: name, type: run[(i + 3) % run.length]!, revision: BigInt(i) }),
+      );
+      for (const e of events) packer.add(e);
+      return { events, buffer: packer.take() };
+    });
+    for (const { events, buffer } of batches) {
+      const out = eventsOf(unpack(buffer));
+      assert.equal(out.length, events.length);
+      for (const [i, e] of events.entries()) assertSame(out[i]!, e);
+    }
   });
 });

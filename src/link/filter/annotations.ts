@@ -46,6 +46,54 @@ function appliesJson(created: Date): string {
   return lastAppliesJson;
 }
 
+// The annotations of an event without metadata, up to its stream name, as UTF-8: the same for a whole run
+// of events (one origin node, one millisecond), so each event copies it instead of building and encoding it.
+let headKey = '';
+let headBytes: Buffer = Buffer.alloc(0);
+const EVENT_NUMBER_KEY = Buffer.from(',"$eventNumber":', 'utf8');
+const CLOSE = 0x7d; // }
+const QUOTE = 0x22;
+
+function annotationsHead(originNode: string, created: Date): Buffer {
+  const applies = appliesJson(created);
+  const key = originNode + applies;
+  if (key !== headKey) {
+    headBytes = Buffer.from(`{"$origin":${JSON.stringify(originNode)},"$applies":${applies},"$eventStreamId":`, 'utf8');
+    headKey = key;
+  }
+  return headBytes;
+}
+
+/**
+ * Exactly the UTF-8 of `{"$origin":…,"$applies":…,"$eventStreamId":…,"$eventNumber":…}`, written in place:
+ * the common stream name (printable ASCII, nothing JSON escapes) byte by byte, any other through
+ * JSON.stringify and UTF-8.
+ */
+function annotationsOnly(input: AnnotationInput): Uint8Array {
+  const head = annotationsHead(input.originNode, input.created);
+  const streamId = input.streamId;
+  const revision = input.revision.toString();
+  const n = streamId.length;
+  for (let i = 0; i < n; i++) {
+    const c = streamId.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+      return utf8(`${head.toString('utf8')}${JSON.stringify(streamId)},"$eventNumber":${revision}}`);
+    }
+  }
+  // Pooled below 4 KiB, as `Buffer.from(text)` is (see utf8()).
+  const out = Buffer.allocUnsafe(head.length + n + 2 + EVENT_NUMBER_KEY.length + revision.length + 1);
+  out.set(head, 0);
+  let p = head.length;
+  out[p++] = QUOTE;
+  for (let i = 0; i < n; i++) out[p++] = streamId.charCodeAt(i);
+  out[p++] = QUOTE;
+  out.set(EVENT_NUMBER_KEY, p);
+  p += EVENT_NUMBER_KEY.length;
+  for (let i = 0; i < revision.length; i++) out[p++] = revision.charCodeAt(i);
+  out[p] = CLOSE;
+  return out;
+}
+
 export type LoopDecision = { copy: true } | { copy: false; reason: 'local' | 'origin-loop' | 'destination-loop' };
 
 export function originChain(value: unknown): string[] {
@@ -119,10 +167,7 @@ export type ParsedMetadata = ReturnType<typeof jsonObjectText>;
 function annotateParsed(metadata: Uint8Array, parsed: ParsedMetadata, input: AnnotationInput): Uint8Array {
   if (metadata.length === 0) {
     // No metadata (the common case): the annotations alone, exactly what the edits below give for `{}`.
-    return utf8(
-      `{"$origin":${JSON.stringify(input.originNode)},"$applies":${appliesJson(input.created)},` +
-        `"$eventStreamId":${JSON.stringify(input.streamId)},"$eventNumber":${input.revision}}`,
-    );
+    return annotationsOnly(input);
   }
   if (!parsed) return metadata;
   const edits: MemberEdit[] = [

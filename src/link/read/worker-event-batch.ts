@@ -121,8 +121,37 @@ export interface BatchVisitor {
 }
 
 /**
+ * UTF-8 text that comes in runs (an interleaved `$all` holds a stream's events a few at a time, and few event
+ * types): the last text is reused when the bytes spell it again, which saves a decode and, more, a string
+ * per buffered event for the garbage collector to copy. Only an ASCII text is reused, compared byte for
+ * character; any other is decoded again.
+ */
+class RepeatedText {
+  #text = '';
+
+  decode(bytes: Buffer, start: number, end: number): string {
+    const text = this.#text;
+    const length = end - start;
+    if (text.length === length) {
+      let i = 0;
+      for (; i < length; i++) {
+        const byte = bytes[start + i]!;
+        // Not ASCII: "Ã©" (U+00C3 U+00A9) would otherwise match the bytes C3 A9 of "é".
+        if (byte >= 0x80 || text.charCodeAt(i) !== byte) break;
+      }
+      if (i === length) return text;
+    }
+    return (this.#text = bytes.toString('utf8', start, end));
+  }
+}
+
+const streamIds = new RepeatedText();
+const types = new RepeatedText();
+const NO_METADATA = new Uint8Array(0);
+
+/**
  * Unpacks a batch (link side) in order into the events the link consumes and the checkpoints between them;
- * each event's data and metadata share one copy of its own, so the batch's memory is free once unpacked.
+ * each event's data and metadata share one copy of their own, so the batch's memory is free once unpacked.
  */
 export function unpackEventBatch(buffer: ArrayBuffer, visitor: BatchVisitor): void {
   const bytes = Buffer.from(buffer);
@@ -146,6 +175,7 @@ export function unpackEventBatch(buffer: ArrayBuffer, visitor: BatchVisitor): vo
     // Small payloads are copied into Node's shared pool (one waiting event pins at most its 8 KiB slab),
     // as an ArrayBuffer per event costs ~2 µs to allocate and more to sweep; large ones get their own.
     const payload = copyOut(bytes, typeEnd, metadataEnd);
+    const hasMetadata = metadataEnd > dataEnd;
     visitor.onEvent(
       toResolvedEvent({
         isJson: (view.getUint8(head + 1) & IS_JSON) !== 0,
@@ -153,11 +183,11 @@ export function unpackEventBatch(buffer: ArrayBuffer, visitor: BatchVisitor): vo
         revision: view.getBigUint64(head + 10, true),
         commit: view.getBigUint64(head + 18, true),
         prepare: view.getBigUint64(head + 26, true),
-        streamId: bytes.toString('utf8', head + EVENT_HEAD, streamIdEnd),
+        streamId: streamIds.decode(bytes, head + EVENT_HEAD, streamIdEnd),
         id: bytes.toString('utf8', streamIdEnd, idEnd),
-        type: bytes.toString('utf8', idEnd, typeEnd),
-        data: payload.subarray(0, dataEnd - typeEnd),
-        metadata: payload.subarray(dataEnd - typeEnd),
+        type: types.decode(bytes, idEnd, typeEnd),
+        data: hasMetadata ? payload.subarray(0, dataEnd - typeEnd) : payload,
+        metadata: hasMetadata ? payload.subarray(dataEnd - typeEnd) : NO_METADATA,
       }),
     );
   }
