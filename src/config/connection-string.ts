@@ -77,3 +77,19 @@ export function connectionUser(cs: string): string | undefined {
     console.warn = originalWarn;
   }
 }
+
+/**
+ * The host names or addresses a connection string names (gossip seeds or the single node), or undefined when
+ * it does not parse.
+ */
+export function connectionHosts(cs: string): string[] | undefined {
+  const originalWarn = console.warn;
+  console.warn = () => undefined;
+  try {
+    return parseConnectionString(cs).hosts.map((h) => h.address);
+  } catch {
+    return undefined;
+  } finally {
+    console.warn = originalWarn;
+  }
+}

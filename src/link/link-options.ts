@@ -6,6 +6,8 @@ import type { MetadataRule } from './filter/metadata-match.js';
 
 export type ConflictPolicy = 'metadata' | 'stream' | 'halt';
 export type Ordering = 'stream' | 'global';
+/** Where the origin subscription is decoded (see `placeReader`). */
+export type ReaderThread = 'auto' | 'main' | 'worker';
 
 export interface LinkFilterOptions {
   /** Copy only streams whose (origin) name starts with one of these. Empty = all user streams. */
@@ -66,6 +68,12 @@ export interface ResolvedLinkOptions {
   lanes: number;
   /** Read buffer bounds; reading pauses when either is reached. @defaultValue 50_000 events, 32 MiB */
   buffer: { maxEvents: number; maxBytes: number };
+  /**
+   * `worker`: the origin subscription is decoded on a thread of its own; `main`: on the link's thread
+   * (less CPU per event); `auto`: main when the origin is on this machine (loopback), worker otherwise.
+   * @defaultValue 'auto'
+   */
+  readerThread: ReaderThread;
   /** @defaultValue 1000 */
   checkpointIntervalMs: number;
   /** Capped exponential backoff with jitter for transient errors. @defaultValue 100 ms .. 10_000 ms */

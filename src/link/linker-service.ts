@@ -1,4 +1,4 @@
-import { type AllStreamResolvedEvent, type EventStoreDBClient, type Position } from '@eventstore/db-client';
+import { type EventStoreDBClient, type Position } from '@eventstore/db-client';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { RawAppender } from '../client/raw-appender.js';
@@ -22,8 +22,10 @@ import { LinkLifecycle } from './link-lifecycle.js';
 import { noopLinkMetrics, type LinkMetrics } from './link-metrics.js';
 import type { ResolvedLinkOptions } from './link-options.js';
 import type { LinkPhase, LinkState, LinkStatus } from './link-status.js';
+import { originEventOf, type OriginEventFields } from './read/origin-event.js';
 import { OriginStreamReads } from './read/origin-stream-reads.js';
 import { PositionProbe } from './read/position-probe.js';
+import { placeReader, type ReaderPlacement } from './read/reader-placement.js';
 import { ReadWatchdog } from './read/read-watchdog.js';
 import { comparePositions, positionView } from './checkpoint/position.js';
 import { PositionWaiters } from './checkpoint/position-waiters.js';
@@ -40,9 +42,9 @@ import type { WorkItem } from './route/work-item.js';
 export interface LinkerServiceOptions {
   options: ResolvedLinkOptions;
   /**
-   * With `connectionString`, the origin subscription runs on a worker thread with its own client, so
-   * decoding the origin's stream uses the second core (the daemon does this). Without it, the link reads
-   * through `client` on this thread.
+   * With `connectionString`, the origin subscription has a client (and connection) of its own, on this
+   * thread or on a worker thread that decodes the stream on a second core (`options.readerThread`, see
+   * `placeReader`). Without it, the link reads through `client` on this thread.
    */
   origin: { name: string; client: EventStoreDBClient; connectionString?: string };
   /**
@@ -104,6 +106,7 @@ export class LinkerService {
   private readonly errors: LinkErrorLog;
   private readonly offsets = new StreamOffsets();
   private readonly reader: OriginReader;
+  private readonly readerPlacement: ReaderPlacement;
   private readonly lanes: LaneRouter;
   private readonly writer: StreamWriter;
   private readonly rate: RateWindow;
@@ -193,9 +196,14 @@ export class LinkerService {
       fail: (err) => this.fail(err),
       recordError: (err) => this.errors.record(err),
     });
-    this.reader = this.origin.connectionString
-      ? new WorkerSubscriptionReader(this.origin.connectionString, this.filter.serverStreamRegex)
-      : new SubscriptionReader(this.origin.client, this.filter.serverStreamRegex);
+    this.readerPlacement = placeReader(this.options.readerThread, this.origin.connectionString);
+    const own = this.origin.connectionString;
+    this.reader =
+      own === undefined
+        ? new SubscriptionReader(this.origin.client, this.filter.serverStreamRegex)
+        : this.readerPlacement.thread === 'worker'
+          ? new WorkerSubscriptionReader(own, this.filter.serverStreamRegex)
+          : new SubscriptionReader({ connectionString: own }, this.filter.serverStreamRegex);
     this.rate = new RateWindow(() => this.clock.now());
     this.stall = new StallDetector(this.options.stallTimeoutMs, this.clock.now());
     this.probe = new PositionProbe(this.origin.client, this.filter);
@@ -270,6 +278,8 @@ export class LinkerService {
           origin: this.origin.name,
           destination: this.destination.name,
           serverFilter: this.filter.serverStreamRegex,
+          readerThread: this.readerPlacement.thread,
+          readerThreadReason: this.readerPlacement.reason,
         },
         checkpoint ? 'resuming after the stored checkpoint' : 'no checkpoint: starting from the beginning of $all',
       );
@@ -422,11 +432,9 @@ export class LinkerService {
     }
   }
 
-  private onEvent(resolved: AllStreamResolvedEvent): void {
+  private onEvent(event: OriginEventFields): void {
     try {
-      const event = resolved.event;
-      if (!event) return;
-      const position = event.position;
+      const position = { commit: event.commit, prepare: event.prepare };
       // After a resubscription from the watermark, events already in the pipeline come again.
       if (this.lastRead && comparePositions(position, this.lastRead) <= 0) return;
       this.lastRead = position;
@@ -539,7 +547,7 @@ export class LinkerService {
     );
     if (!latest) return;
     if (latest.position && comparePositions(latest.position, first.position) > 0) return;
-    const decision = this.eventRouter.route(latest, latest.position ?? first.position);
+    const decision = this.eventRouter.route(originEventOf(latest), latest.position ?? first.position);
     if (!decision.copy) return;
     const item = { ...decision.item, followsStream: false };
     const result = await this.writer.write([item], signal);

@@ -77,8 +77,11 @@ export function chaosTopology(run: string, streamsPerFamily = 4): ChaosTopology 
 export function chaosConfig(topology: ChaosTopology, connectionStrings: Record<NodeName, string>): unknown {
   return {
     nodes: Object.entries(connectionStrings).map(([name, connectionString]) => ({ name, connectionString })),
-    links: topology.links.map((l) => ({
+    links: topology.links.map((l, i) => ({
       name: l.name,
+      // Every node is on loopback here, where `auto` reads on the main thread: every other link reads on a
+      // worker thread instead, so both readers meet every fault.
+      readerThread: i % 2 === 0 ? 'auto' : 'worker',
       origin: l.origin,
       destination: l.destination,
       ...(l.streamPrefix ? { streamPrefix: l.streamPrefix } : {}),

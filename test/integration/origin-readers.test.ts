@@ -1,4 +1,5 @@
-// The link's two origin readers (in this thread, and on a worker thread with packed batches) against the
+// The link's origin readers (in this thread, on a shared client or one of its own, and on a worker thread with
+// packed batches) against the
 // stock subscription: the same events with the same raw bytes, checkpoints only after the events before them,
 // and the worker's credits holding delivery while the link is paused.
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import {
   type Position,
 } from '@eventstore/db-client';
 import { installRawBytes, rawBytesOf, rawEvent } from '../../src/client/raw-bytes.js';
+import type { OriginEventFields } from '../../src/link/read/origin-event.js';
 import { SubscriptionReader, type OriginReader } from '../../src/link/read/subscription-reader.js';
 import { WorkerSubscriptionReader } from '../../src/link/read/worker-subscription-reader.js';
 import { waitUntil } from '../helpers/conformance-server.js';
@@ -25,27 +27,42 @@ interface Seen {
   type: string;
   revision: bigint;
   position: Position;
-  commitPosition: bigint | undefined;
   createdMs: number;
   isJson: boolean;
   data: string;
   metadata: string;
 }
 
+/** A stock subscription's event, in the fields the link's readers deliver. */
 function seen(resolved: AllStreamResolvedEvent): Seen {
   const e = resolved.event!;
   const raw = rawBytesOf(e);
+  assert.equal(resolved.commitPosition, e.position.commit);
+  return seenFields({
+    streamId: e.streamId,
+    id: e.id,
+    type: e.type,
+    revision: e.revision,
+    commit: e.position.commit,
+    prepare: e.position.prepare,
+    createdMs: e.created.getTime(),
+    isJson: e.isJson,
+    data: raw.data,
+    metadata: raw.metadata,
+  });
+}
+
+function seenFields(e: OriginEventFields): Seen {
   return {
     streamId: e.streamId,
     id: e.id,
     type: e.type,
     revision: e.revision,
-    position: { commit: e.position.commit, prepare: e.position.prepare },
-    commitPosition: resolved.commitPosition,
-    createdMs: e.created.getTime(),
+    position: { commit: e.commit, prepare: e.prepare },
+    createdMs: e.createdMs,
     isJson: e.isJson,
-    data: Buffer.from(raw.data).toString('hex'),
-    metadata: Buffer.from(raw.metadata).toString('hex'),
+    data: Buffer.from(e.data).toString('hex'),
+    metadata: Buffer.from(e.metadata).toString('hex'),
   };
 }
 
@@ -53,7 +70,7 @@ class Recorder {
   readonly items: ({ kind: 'event'; seen: Seen } | { kind: 'checkpoint'; position: Position })[] = [];
   caughtUp = false;
   readonly handlers = {
-    onEvent: (e: AllStreamResolvedEvent) => this.items.push({ kind: 'event', seen: seen(e) }),
+    onEvent: (e: OriginEventFields) => this.items.push({ kind: 'event', seen: seenFields(e) }),
     onCheckpoint: (position: Position) => this.items.push({ kind: 'checkpoint', position }),
     onCaughtUp: () => {
       this.caughtUp = true;
@@ -113,21 +130,24 @@ test('both origin readers deliver the stock subscription’s events and bytes; c
     new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(stockSub.unsubscribe()))),
   );
   const inThread = new Recorder();
+  const ownClient = new Recorder();
   const onWorker = new Recorder();
   runs.push(
     run(new SubscriptionReader(client, regex), inThread, abort.signal),
+    run(new SubscriptionReader({ connectionString: origin.connectionString }, regex), ownClient, abort.signal),
     run(new WorkerSubscriptionReader(origin.connectionString, regex, { batchSize: 7 }), onWorker, abort.signal),
   );
 
-  await waitUntil(() => inThread.caughtUp && onWorker.caughtUp, 'both readers to catch up');
+  await waitUntil(() => inThread.caughtUp && ownClient.caughtUp && onWorker.caughtUp, 'the readers to catch up');
   expected += await write(client, prefix, 10);
   await waitUntil(
-    () => [stock, inThread.events, onWorker.events].every((e) => e.length === expected),
+    () => [stock, inThread.events, ownClient.events, onWorker.events].every((e) => e.length === expected),
     'every reader to deliver the live events',
   );
   assert.deepEqual(inThread.events, stock);
+  assert.deepEqual(ownClient.events, stock);
   assert.deepEqual(onWorker.events, stock);
-  for (const recorder of [inThread, onWorker]) {
+  for (const recorder of [inThread, ownClient, onWorker]) {
     assert.ok(recorder.items.some((i) => i.kind === 'checkpoint'));
     let delivered = 0;
     for (const item of recorder.items) {

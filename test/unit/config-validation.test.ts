@@ -51,6 +51,7 @@ test('the original minimal shape resolves with every documented default', () => 
     batch: { adaptive: true, minEvents: 1, initialEvents: 50, maxEvents: 500, maxBytes: 900_000 },
     lanes: 16,
     buffer: { maxEvents: 50_000, maxBytes: 32 * 1024 * 1024 },
+    readerThread: 'auto',
     checkpointIntervalMs: 1000,
     retry: { initialDelayMs: 100, maxDelayMs: 10_000 },
     stallTimeoutMs: 30_000,

@@ -12,7 +12,7 @@ import {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const created = new Date('2026-01-02T03:04:05.678Z');
-const input = { originNode: 'dc1', streamId: 'orders-1', revision: 41n, created };
+const input = { originNode: 'dc1', streamId: 'orders-1', revision: 41n, createdMs: created.getTime() };
 
 function annotate(meta: string | Uint8Array): string {
   return dec.decode(annotateMetadata(typeof meta === 'string' ? enc.encode(meta) : meta, input));
@@ -87,7 +87,7 @@ test('the direct annotation of empty metadata is byte for byte the edit of "{}",
       for (const when of [created, new Date(0), new Date('2026-01-02T03:04:05.678Z')]) {
         // Two nodes in turn at the same millisecond: the cached head must follow the node as well.
         for (const originNode of ['dc"1', 'dc-2', 'dc"1']) {
-          const i = { originNode, streamId, revision, created: when };
+          const i = { originNode, streamId, revision, createdMs: when.getTime() };
           assert.equal(
             dec.decode(annotateMetadata(new Uint8Array(0), i)),
             dec.decode(annotateMetadata(enc.encode('{}'), i)),

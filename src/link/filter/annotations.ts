@@ -16,7 +16,8 @@ export interface AnnotationInput {
   originNode: string;
   streamId: string;
   revision: bigint;
-  created: Date;
+  /** The origin event's created time, ms since the epoch. */
+  createdMs: number;
 }
 
 /**
@@ -37,11 +38,10 @@ export function dotnetRoundTrip(date: Date): string {
 let lastAppliesMs = Number.NaN;
 let lastAppliesJson = '';
 
-function appliesJson(created: Date): string {
-  const ms = created.getTime();
-  if (ms !== lastAppliesMs) {
-    lastAppliesJson = JSON.stringify(dotnetRoundTrip(created));
-    lastAppliesMs = ms;
+function appliesJson(createdMs: number): string {
+  if (createdMs !== lastAppliesMs) {
+    lastAppliesJson = JSON.stringify(dotnetRoundTrip(new Date(createdMs)));
+    lastAppliesMs = createdMs;
   }
   return lastAppliesJson;
 }
@@ -54,8 +54,8 @@ const EVENT_NUMBER_KEY = Buffer.from(',"$eventNumber":', 'utf8');
 const CLOSE = 0x7d; // }
 const QUOTE = 0x22;
 
-function annotationsHead(originNode: string, created: Date): Buffer {
-  const applies = appliesJson(created);
+function annotationsHead(originNode: string, createdMs: number): Buffer {
+  const applies = appliesJson(createdMs);
   const key = originNode + applies;
   if (key !== headKey) {
     headBytes = Buffer.from(`{"$origin":${JSON.stringify(originNode)},"$applies":${applies},"$eventStreamId":`, 'utf8');
@@ -70,7 +70,7 @@ function annotationsHead(originNode: string, created: Date): Buffer {
  * JSON.stringify and UTF-8.
  */
 function annotationsOnly(input: AnnotationInput): Uint8Array {
-  const head = annotationsHead(input.originNode, input.created);
+  const head = annotationsHead(input.originNode, input.createdMs);
   const streamId = input.streamId;
   const revision = input.revision.toString();
   const n = streamId.length;
@@ -172,7 +172,7 @@ function annotateParsed(metadata: Uint8Array, parsed: ParsedMetadata, input: Ann
   if (!parsed) return metadata;
   const edits: MemberEdit[] = [
     originEdit(input.originNode),
-    { key: '$applies', addIfAbsent: appliesJson(input.created) },
+    { key: '$applies', addIfAbsent: appliesJson(input.createdMs) },
     { key: '$eventStreamId', addIfAbsent: JSON.stringify(input.streamId) },
     { key: '$eventNumber', addIfAbsent: input.revision.toString() },
   ];

@@ -1,7 +1,12 @@
-import type { AllStreamResolvedEvent } from '@eventstore/db-client';
-import { attachRawBytes } from '../../client/raw-bytes.js';
+import type { Position } from '@eventstore/db-client';
+import { rawBytesOf } from '../../client/raw-bytes.js';
 
-/** What the link needs of one origin event: the fields `LinkerService.onEvent` and `EventRouter` read. */
+/**
+ * What the link needs of one origin event: the fields `LinkerService.onEvent` and `EventRouter` read. The
+ * hand-decoded subscription delivers exactly this (`ReadRespEvent`), and the worker thread's batches unpack
+ * into it, so an event costs the link one object before it is routed. `data`/`metadata` are never parsed:
+ * the link copies bytes.
+ */
 export interface OriginEventFields {
   streamId: string;
   id: string;
@@ -16,23 +21,27 @@ export interface OriginEventFields {
   metadata: Uint8Array;
 }
 
-/**
- * The event in the shape the stock subscription delivers (`AllStreamResolvedEvent`), with the raw bytes
- * attached for `rawBytesOf`. `data`/`metadata` are not parsed: the link only copies bytes.
- */
-export function toResolvedEvent(fields: OriginEventFields): AllStreamResolvedEvent {
-  const position = { commit: fields.commit, prepare: fields.prepare };
-  const event = attachRawBytes(
-    {
-      streamId: fields.streamId,
-      id: fields.id,
-      type: fields.type,
-      revision: fields.revision,
-      position,
-      created: new Date(fields.createdMs),
-      isJson: fields.isJson,
-    },
-    { data: fields.data, metadata: fields.metadata },
-  );
-  return { event, commitPosition: position.commit } as unknown as AllStreamResolvedEvent;
+/** An event read with the stock client (with the raw-bytes hooks installed), as the link routes it. */
+export function originEventOf(event: {
+  streamId: string;
+  id: string;
+  type: string;
+  revision: bigint;
+  isJson: boolean;
+  created: Date;
+  position?: Position | undefined;
+}): OriginEventFields {
+  const raw = rawBytesOf(event as never);
+  return {
+    streamId: event.streamId,
+    id: event.id,
+    type: event.type,
+    revision: event.revision,
+    commit: event.position?.commit ?? 0n,
+    prepare: event.position?.prepare ?? 0n,
+    createdMs: event.created.getTime(),
+    isJson: event.isJson,
+    data: raw.data,
+    metadata: raw.metadata,
+  };
 }

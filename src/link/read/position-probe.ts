@@ -1,5 +1,6 @@
 import { FORWARDS, type EventStoreDBClient, type Position } from '@eventstore/db-client';
 import type { CompiledFilter } from '../filter/event-filter.js';
+import { originEventOf } from './origin-event.js';
 import type { EventRouter } from '../route/event-router.js';
 import { comparePositions } from '../checkpoint/position.js';
 
@@ -59,7 +60,7 @@ export class PositionProbe {
           continue;
         }
         const cls = this.filter.classify(event.streamId, event.type, event.revision);
-        if (cls.copy && router.route(event, event.position).copy) needsCopy = true;
+        if (cls.copy && router.route(originEventOf(event), event.position).copy) needsCopy = true;
       }
       if (needsCopy) return 'needs-copy';
       // Past the target, or the end of the log, with nothing to copy up to it.

@@ -1,11 +1,12 @@
-import type { AllStreamResolvedEvent, EventStoreDBClient, Position } from '@eventstore/db-client';
+import { EventStoreDBClient, type Position } from '@eventstore/db-client';
 import { subscribeRawToAll, type RawAllSubscription } from '../../client/raw-all-subscription.js';
+import { withReceiveWindow } from '../../client/receive-window.js';
 import { LinkerError } from '../../shared/errors.js';
-import { toResolvedEvent } from './origin-event.js';
+import type { OriginEventFields } from './origin-event.js';
 
 export interface ReaderHandlers {
   /** Called in `$all` order for every event the server lets through. */
-  onEvent(event: AllStreamResolvedEvent): void;
+  onEvent(event: OriginEventFields): void;
   /** A filtered-out stretch ends at this position; every event before it was delivered to `onEvent`. */
   onCheckpoint(position: Position): void;
   onCaughtUp(): void;
@@ -32,8 +33,14 @@ export class SubscriptionReader implements OriginReader {
   private subscription: RawAllSubscription | undefined;
   private paused = false;
 
+  /**
+   * `origin`: a client to share, or a connection string: then each run connects with a client of its own
+   * (with a larger receive window, see `withReceiveWindow`), disposed when the run ends, so the subscription
+   * never shares a connection with the process's other reads and writes on that node, and a resubscription
+   * after a silent connection always starts on a new one.
+   */
   constructor(
-    private readonly client: EventStoreDBClient,
+    private readonly origin: EventStoreDBClient | { connectionString: string },
     private readonly serverStreamRegex: string,
   ) {}
 
@@ -59,6 +66,11 @@ export class SubscriptionReader implements OriginReader {
   async run(from: Position | null, handlers: ReaderHandlers, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     let sub: RawAllSubscription | undefined;
+    const own =
+      'connectionString' in this.origin
+        ? withReceiveWindow(EventStoreDBClient.connectionString(this.origin.connectionString))
+        : undefined;
+    const client = own ?? (this.origin as EventStoreDBClient);
     try {
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => resolve();
@@ -69,14 +81,14 @@ export class SubscriptionReader implements OriginReader {
           else reject(err);
         };
         sub = subscribeRawToAll(
-          this.client,
+          client,
           {
             from: from ?? 'start',
             filter: { on: 'stream-name', regex: this.serverStreamRegex, checkpointInterval: 1 },
           },
           {
             onEvent: (event) => {
-              if (!signal.aborted) handlers.onEvent(toResolvedEvent(event));
+              if (!signal.aborted) handlers.onEvent(event);
             },
             onCheckpoint: (position) => {
               if (!signal.aborted) handlers.onCheckpoint(position);
@@ -95,6 +107,7 @@ export class SubscriptionReader implements OriginReader {
     } finally {
       this.subscription = undefined;
       await sub?.unsubscribe().catch(() => {});
+      await own?.dispose().catch(() => {});
     }
   }
 }

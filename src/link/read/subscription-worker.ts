@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { subscribeRawToAll } from '../../client/raw-all-subscription.js';
+import { withReceiveWindow } from '../../client/receive-window.js';
 import type { FromWorker, ToWorker, WorkerInput } from './subscription-worker-protocol.js';
 import { EventBatchPacker } from './worker-event-batch.js';
 
@@ -17,7 +18,8 @@ const input = workerData as WorkerInput;
 const CATCH_UP_COALESCE_MS = 5;
 const port = parentPort!;
 
-const client = EventStoreDBClient.connectionString(input.connectionString);
+// A client of its own, used by this subscription only: it may advertise the larger receive window.
+const client = withReceiveWindow(EventStoreDBClient.connectionString(input.connectionString));
 let credits = input.initialCredits;
 const batch = new EventBatchPacker();
 let flushScheduled = false;

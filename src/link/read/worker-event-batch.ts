@@ -1,5 +1,5 @@
-import type { AllStreamResolvedEvent, Position } from '@eventstore/db-client';
-import { toResolvedEvent, type OriginEventFields } from './origin-event.js';
+import type { Position } from '@eventstore/db-client';
+import type { OriginEventFields } from './origin-event.js';
 
 /**
  * What the reader thread sends the link travels in one transferable ArrayBuffer per batch: a structured
@@ -116,7 +116,7 @@ function copyOut(bytes: Buffer, start: number, end: number): Uint8Array {
 }
 
 export interface BatchVisitor {
-  onEvent(event: AllStreamResolvedEvent): void;
+  onEvent(event: OriginEventFields): void;
   onCheckpoint(position: Position): void;
 }
 
@@ -176,19 +176,17 @@ export function unpackEventBatch(buffer: ArrayBuffer, visitor: BatchVisitor): vo
     // as an ArrayBuffer per event costs ~2 µs to allocate and more to sweep; large ones get their own.
     const payload = copyOut(bytes, typeEnd, metadataEnd);
     const hasMetadata = metadataEnd > dataEnd;
-    visitor.onEvent(
-      toResolvedEvent({
-        isJson: (view.getUint8(head + 1) & IS_JSON) !== 0,
-        createdMs: view.getFloat64(head + 2, true),
-        revision: view.getBigUint64(head + 10, true),
-        commit: view.getBigUint64(head + 18, true),
-        prepare: view.getBigUint64(head + 26, true),
-        streamId: streamIds.decode(bytes, head + EVENT_HEAD, streamIdEnd),
-        id: bytes.toString('utf8', streamIdEnd, idEnd),
-        type: types.decode(bytes, idEnd, typeEnd),
-        data: hasMetadata ? payload.subarray(0, dataEnd - typeEnd) : payload,
-        metadata: hasMetadata ? payload.subarray(dataEnd - typeEnd) : NO_METADATA,
-      }),
-    );
+    visitor.onEvent({
+      isJson: (view.getUint8(head + 1) & IS_JSON) !== 0,
+      createdMs: view.getFloat64(head + 2, true),
+      revision: view.getBigUint64(head + 10, true),
+      commit: view.getBigUint64(head + 18, true),
+      prepare: view.getBigUint64(head + 26, true),
+      streamId: streamIds.decode(bytes, head + EVENT_HEAD, streamIdEnd),
+      id: bytes.toString('utf8', streamIdEnd, idEnd),
+      type: types.decode(bytes, idEnd, typeEnd),
+      data: hasMetadata ? payload.subarray(0, dataEnd - typeEnd) : payload,
+      metadata: hasMetadata ? payload.subarray(dataEnd - typeEnd) : NO_METADATA,
+    });
   }
 }

@@ -1,6 +1,6 @@
-import type { AllStreamRecordedEvent, Position } from '@eventstore/db-client';
-import { rawBytesOf } from '../../client/raw-bytes.js';
+import type { Position } from '@eventstore/db-client';
 import { copyDecision, parseMetadata } from '../filter/annotations.js';
+import type { OriginEventFields } from '../read/origin-event.js';
 import type { CompiledFilter } from '../filter/event-filter.js';
 import type { ResolvedLinkOptions } from '../link-options.js';
 import { EVENT_OVERHEAD_BYTES, type WorkItem } from './work-item.js';
@@ -23,24 +23,23 @@ export class EventRouter {
     this.nodes = { origin: options.origin, destination: options.destination };
   }
 
-  route(event: AllStreamRecordedEvent, position: Position): RouteDecision {
+  route(event: OriginEventFields, position: Position): RouteDecision {
     const cls = this.filter.classify(event.streamId, event.type, event.revision);
     if (!cls.copy) return { copy: false, reason: cls.reason };
-    const raw = rawBytesOf(event);
-    let metadata = raw.metadata;
+    let metadata = event.metadata;
     if (cls.kind !== 'tombstone') {
       // One parse per event serves the event filters, loop prevention and the annotations.
-      const parsed = parseMetadata(raw.metadata);
+      const parsed = parseMetadata(event.metadata);
       if (cls.kind === 'event' && !this.filter.selectEvent(parsed)) return { copy: false, reason: 'filtered' };
       const decision = copyDecision(
-        raw.metadata,
+        event.metadata,
         this.nodes,
         this.options.annotate
           ? {
               originNode: this.options.origin,
               streamId: event.streamId,
               revision: event.revision,
-              created: event.created,
+              createdMs: event.createdMs,
             }
           : undefined,
         parsed,
@@ -65,13 +64,13 @@ export class EventRouter {
         id: event.id,
         type: event.type,
         contentType: event.isJson ? 'application/json' : 'application/octet-stream',
-        data: raw.data,
-        originalMetadata: raw.metadata,
+        data: event.data,
+        originalMetadata: event.metadata,
         metadata,
-        createdMs: event.created.getTime(),
+        createdMs: event.createdMs,
         followsStream: cls.kind !== 'event' && this.filter.selectsEvents,
-        unmarked: this.options.annotate && cls.kind !== 'tombstone' && metadata === raw.metadata,
-        bytes: raw.data.length + metadata.length + event.type.length + EVENT_OVERHEAD_BYTES,
+        unmarked: this.options.annotate && cls.kind !== 'tombstone' && metadata === event.metadata,
+        bytes: event.data.length + metadata.length + event.type.length + EVENT_OVERHEAD_BYTES,
       },
     };
   }
