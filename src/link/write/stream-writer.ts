@@ -143,7 +143,8 @@ export class StreamWriter {
       try {
         const started = performance.now();
         await withTimeout(
-          this.deps.appender.append(first.destStream, rest.map(toRawEvent), {
+          // A WorkItem is a RawEventInput (id, type, contentType, data, metadata): no copy per event and append.
+          this.deps.appender.append(first.destStream, rest satisfies readonly RawEventInput[], {
             expectedRevision: expected,
             deadlineMs: this.deps.appendTimeoutMs,
           }),
@@ -442,8 +443,4 @@ function sameMetadataEvent(existing: DestinationEvent, item: WorkItem): boolean 
   return (
     existing.type === METADATA_EVENT_TYPE && item.type === METADATA_EVENT_TYPE && sameBytes(existing.data, item.data)
   );
-}
-
-export function toRawEvent(item: WorkItem): RawEventInput {
-  return { id: item.id, type: item.type, contentType: item.contentType, data: item.data, metadata: item.metadata };
 }
