@@ -35,12 +35,14 @@ import {
 import PQueue from 'p-queue';
 import { subscribeRawToAll, type RawAllSubscription } from '../../src/client/raw-all-subscription.js';
 import { RawAppender } from '../../src/client/raw-appender.js';
+import { withReceiveWindow } from '../../src/client/receive-window.js';
 import { installRawBytes, type RawEventInput } from '../../src/client/raw-bytes.js';
 import type { ResolvedLinkOptions } from '../../src/link/link-options.js';
 import { LinkerService } from '../../src/link/linker-service.js';
+import { placeReader } from '../../src/link/read/reader-placement.js';
 import { noopLinkMetrics } from '../../src/link/link-metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { linkOptions } from './bench-link-options.js';
+import { LINK_OVERRIDES, linkOptions } from './bench-link-options.js';
 import { formatLive, LIVE_WARMUP_SECONDS } from './bench-live.js';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js';
 import { liveLatencies } from './live-phase.js';
@@ -82,6 +84,10 @@ interface CpuPerEvent {
   linkProcess: number;
   emulators: number[];
   total: number;
+  /** Share of the machine's cores busy during the phase (any process, the kernel included). */
+  machineBusy: number;
+  /** Share of the machine's cores the measured processes used (total CPU / (cores x elapsed)). */
+  measuredBusy: number;
 }
 
 async function withCpu<T extends { events: number }>(
@@ -89,8 +95,10 @@ async function withCpu<T extends { events: number }>(
   run: () => Promise<T>,
 ): Promise<T & { cpu: CpuPerEvent }> {
   const meter = cpuMeter(pids);
+  const started = performance.now();
   const result = await run();
   const used = meter.stop();
+  const elapsedMicros = (performance.now() - started) * 1000;
   const per = (micros: number) => micros / Math.max(1, result.events);
   const emulatorsCpu = used.others.map(per);
   return {
@@ -99,6 +107,8 @@ async function withCpu<T extends { events: number }>(
       linkProcess: per(used.own),
       emulators: emulatorsCpu,
       total: per(used.own) + emulatorsCpu.reduce((a, b) => a + b, 0),
+      machineBusy: used.machineBusy,
+      measuredBusy: (used.own + used.others.reduce((a, b) => a + b, 0)) / (cpus().length * elapsedMicros),
     },
   };
 }
@@ -186,19 +196,22 @@ async function writeAll<B extends { events: unknown[] }>(
   );
 }
 
-/** (c1) Write ceiling through the official client: `appendToStream` (BatchAppend), one append per stream. */
-function writeCeilingOfficial(client: EventStoreDBClient, warmUp?: string): Promise<Rate> {
+/**
+ * (c1) Write ceiling through the official client: `appendToStream` (BatchAppend), one append per stream.
+ * The events are made first; only the returned `run` writes them (what the CPU figures measure).
+ */
+function writeCeilingOfficial(client: EventStoreDBClient, warmUp?: string): () => Promise<Rate> {
   const batches = (warmUp ? idealBatches(warmUp, WARMUP_SHARE) : idealBatches()).map((b) => ({
     stream: b.stream,
     events: b.events.map((e) => jsonEvent({ id: e.id, type: 'BenchEvent', data: e.body })),
   }));
-  return writeAll(batches, (b) => client.appendToStream(b.stream, b.events, { expectedRevision: NO_STREAM }));
+  return () => writeAll(batches, (b) => client.appendToStream(b.stream, b.events, { expectedRevision: NO_STREAM }));
 }
 
 /** (c2) Write ceiling through the link's own appender (hand-encoded BatchAppend), one append per stream. */
-function writeCeilingWire(client: EventStoreDBClient, warmUp?: string): Promise<Rate> {
+function writeCeilingWire(client: EventStoreDBClient, streamPrefix = '', share = 1): () => Promise<Rate> {
   const appender = new RawAppender(client);
-  const batches = (warmUp ? idealBatches(warmUp, WARMUP_SHARE) : idealBatches()).map((b) => ({
+  const batches = idealBatches(streamPrefix, share).map((b) => ({
     stream: b.stream,
     events: b.events.map((e): RawEventInput => ({
       id: e.id,
@@ -207,7 +220,7 @@ function writeCeilingWire(client: EventStoreDBClient, warmUp?: string): Promise<
       data: Buffer.from(JSON.stringify(e.body)),
     })),
   }));
-  return writeAll(batches, (b) => appender.append(b.stream, b.events, { expectedRevision: NO_STREAM }));
+  return () => writeAll(batches, (b) => appender.append(b.stream, b.events, { expectedRevision: NO_STREAM }));
 }
 
 /** (b1) Read ceiling through the official client: a catch-up `subscribeToAll` with a no-op handler. */
@@ -258,8 +271,9 @@ async function daemonRate(
   origin: { client: EventStoreDBClient; connectionString: string },
   destination: EventStoreDBClient,
   last: { commit: bigint; prepare: bigint },
-): Promise<Rate & { peakRssMb: number; rssBeforeMb: number; options: ResolvedLinkOptions }> {
-  const options = linkOptions('bench');
+  overrides: Record<string, unknown> = {},
+): Promise<Rate & { peakRssMb: number; rssBeforeMb: number; options: ResolvedLinkOptions; readerThread: string }> {
+  const options = linkOptions('bench', { ...LINK_OVERRIDES, ...overrides });
   const link = new LinkerService({
     options,
     origin: { name: 'origin', client: origin.client, connectionString: origin.connectionString },
@@ -281,6 +295,7 @@ async function daemonRate(
       peakRssMb: peak / 2 ** 20,
       rssBeforeMb: before / 2 ** 20,
       options,
+      readerThread: placeReader(options.readerThread, origin.connectionString).thread,
     };
   } finally {
     clearInterval(sampler);
@@ -297,9 +312,10 @@ async function warmUpLink(
   origin: { client: EventStoreDBClient; connectionString: string },
   scratch: EventStoreDBClient,
   events: number,
+  overrides: Record<string, unknown> = {},
 ): Promise<void> {
   const link = new LinkerService({
-    options: linkOptions('bench-warm-up'),
+    options: linkOptions(`bench-warm-up-${randomUUID().slice(0, 8)}`, { ...LINK_OVERRIDES, ...overrides }),
     origin: { name: 'origin', client: origin.client, connectionString: origin.connectionString },
     destination: { name: 'scratch', client: scratch },
     logger: logger.child({ link: 'bench-warm-up' }),
@@ -344,17 +360,33 @@ async function linkerStyleRate(origin: EventStoreDBClient, destination: EventSto
   return rate(copied, started);
 }
 
-/** A CPU profile of this thread during the daemon phase only (BENCH_PROFILE=file.cpuprofile). */
-async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+/**
+ * A profile of this thread during the daemon phase only: CPU (BENCH_PROFILE=file.cpuprofile) or sampled
+ * allocations, short-lived ones included (BENCH_HEAP_PROFILE=file.heapprofile).
+ */
+async function startProfile(kind: 'cpu' | 'heap'): Promise<{ stop(file: string): Promise<void> }> {
   const session = new Session();
   session.connect();
-  const post = (method: string): Promise<unknown> =>
-    new Promise((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result))));
-  await post('Profiler.enable');
-  await post('Profiler.start');
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  if (kind === 'cpu') {
+    await post('Profiler.enable');
+    await post('Profiler.start');
+  } else {
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
   return {
     async stop(file) {
-      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      const { profile } = (await post(kind === 'cpu' ? 'Profiler.stop' : 'HeapProfiler.stopSampling')) as {
+        profile: unknown;
+      };
       await writeFile(file, JSON.stringify(profile));
       session.disconnect();
     },
@@ -372,10 +404,45 @@ function cpuText(cpu: CpuPerEvent): string {
     `link process ${fmt(cpu.linkProcess, 1)}`,
     ...cpu.emulators.map((e, i) => `emulator ${i + 1} ${fmt(e, 1)}`),
   ];
-  return `${fmt(cpu.total, 1)} µs/event (${parts.join(', ')})`;
+  return `${fmt(cpu.total, 1)} µs/event (${parts.join(', ')}); cores busy ${fmt(cpu.machineBusy, 2)}, measured ${fmt(cpu.measuredBusy, 2)}`;
 }
 
 const BENCH_ONLY_DAEMON = process.env.BENCH_ONLY_DAEMON === '1';
+/** Rounds of (b2), (c2) and (a), one after the other; the figures are medians over the rounds. */
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
+
+type Phase = Rate & { cpu: CpuPerEvent };
+type DaemonPhase = Awaited<ReturnType<typeof daemonRate>> & { cpu: CpuPerEvent };
+
+interface Round {
+  b2: Phase;
+  c2: Phase;
+  a: DaemonPhase;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Each figure of a phase as its median over the rounds. */
+function medianPhase(phases: readonly Phase[]): Phase {
+  const m = (pick: (p: Phase) => number) => median(phases.map(pick));
+  return {
+    events: m((p) => p.events),
+    perSecond: m((p) => p.perSecond),
+    cpu: {
+      linkProcess: m((p) => p.cpu.linkProcess),
+      emulators: phases[0]!.cpu.emulators.map((_, i) => m((p) => p.cpu.emulators[i] ?? 0)),
+      total: m((p) => p.cpu.total),
+      machineBusy: m((p) => p.cpu.machineBusy),
+      measuredBusy: m((p) => p.cpu.measuredBusy),
+    },
+  };
+}
+/** (a-worker): the daemon's link with its origin subscription on a worker thread (what `auto` picks for a remote origin). */
+const WORKER_READER = { readerThread: 'worker' };
 /**
  * Before each measured phase the same code runs on this share of the workload, unmeasured (0: no
  * warm-up): the phases measure a daemon's steady cost per event, not V8 compiling the code on first use,
@@ -388,7 +455,7 @@ async function main(): Promise<void> {
   process.stderr.write(`bench-link: ${EVENTS} events over ${STREAMS} streams, ${EVENT_BYTES}-byte JSON\n`);
   // All emulators start up front: a rebuild of dist/ during a long run must not break a later spawn.
   const origin = await emulator();
-  const [dest, writeOfficial, writeWire, linkerTarget, liveDestination, tlsOrigin, tlsDest, scratch] =
+  const [dest, writeOfficial, writeWire, linkerTarget, liveDestination, tlsOrigin, tlsDest, scratch, workerDest] =
     await Promise.all([
       emulator(),
       emulator(),
@@ -400,7 +467,11 @@ async function main(): Promise<void> {
       emulator(['--secure']),
       // The warm-ups' writes (BENCH_WARMUP).
       emulator(),
+      // (a-worker): the same link reading on a worker thread.
+      emulator(),
     ]);
+  // Each repetition of (a) copies into a fresh destination.
+  const destinations = [dest, ...(await Promise.all(Array.from({ length: REPEAT - 1 }, () => emulator())))];
   process.stderr.write('prefilling the origin...\n');
   const filled = await prefill(origin.client);
   process.stderr.write(`  prefill: ${fmt(EVENTS / filled.seconds)} ev/s\n`);
@@ -411,7 +482,7 @@ async function main(): Promise<void> {
   const skip = async (): Promise<Rate & { cpu: CpuPerEvent }> => ({
     events: 0,
     perSecond: 0,
-    cpu: { linkProcess: 0, emulators: [], total: 0 },
+    cpu: { linkProcess: 0, emulators: [], total: 0, machineBusy: 0, measuredBusy: 0 },
   });
   const warm = WARMUP_EVENTS > 0;
   process.stderr.write('(b1) read ceiling, official client...\n');
@@ -419,32 +490,65 @@ async function main(): Promise<void> {
   const readOfficial = BENCH_ONLY_DAEMON
     ? await skip()
     : await withCpu([origin.pid], () => readCeilingOfficial(origin.client, last));
-  process.stderr.write(`  ${fmt(readOfficial.perSecond)} ev/s\n(b2) read ceiling, link reader...\n`);
-  if (warm && !BENCH_ONLY_DAEMON) await readCeilingWire(origin.client, last, WARMUP_EVENTS);
-  const readWire = BENCH_ONLY_DAEMON
-    ? await skip()
-    : await withCpu([origin.pid], () => readCeilingWire(origin.client, last));
-  process.stderr.write(`  ${fmt(readWire.perSecond)} ev/s\n(c1) write ceiling, official client...\n`);
-  if (warm && !BENCH_ONLY_DAEMON) await writeCeilingOfficial(scratch.client, 'warm-c1-');
+  process.stderr.write(`  ${fmt(readOfficial.perSecond)} ev/s\n(c1) write ceiling, official client...\n`);
+  if (warm && !BENCH_ONLY_DAEMON) await writeCeilingOfficial(scratch.client, 'warm-c1-')();
   const writeOfficialRate = BENCH_ONLY_DAEMON
     ? await skip()
-    : await withCpu([writeOfficial.pid], () => writeCeilingOfficial(writeOfficial.client));
-  process.stderr.write(`  ${fmt(writeOfficialRate.perSecond)} ev/s\n(c2) write ceiling, link appender...\n`);
-  if (warm && !BENCH_ONLY_DAEMON) await writeCeilingWire(scratch.client, 'warm-c2-');
-  const writeWireRate = BENCH_ONLY_DAEMON
-    ? await skip()
-    : await withCpu([writeWire.pid], () => writeCeilingWire(writeWire.client));
-  process.stderr.write(`  ${fmt(writeWireRate.perSecond)} ev/s\n(a) daemon link...\n`);
+    : await withCpu([writeOfficial.pid], writeCeilingOfficial(writeOfficial.client));
+  process.stderr.write(`  ${fmt(writeOfficialRate.perSecond)} ev/s\n`);
 
+  // (b2), (c2) and (a) side by side: REPEAT rounds of the three, one after the other, so a noisy moment of
+  // the machine moves one round rather than one phase; each ratio is taken within a round, and the
+  // figures reported are the medians over the rounds.
+  // The link reads with a client of its own that advertises a larger receive window: so does its ceiling.
+  const readerClient = withReceiveWindow(EventStoreDBClient.connectionString(origin.connectionString));
+  clients.push(readerClient);
+  if (warm && !BENCH_ONLY_DAEMON) {
+    await readCeilingWire(readerClient, last, WARMUP_EVENTS);
+    await writeCeilingWire(scratch.client, 'warm-c2-', WARMUP_SHARE)();
+  }
   // What the daemon does (src/daemon/node-clients.ts and the link's start): the byte-exact client hooks.
   installRawBytes();
   if (warm) await warmUpLink(origin, scratch.client, WARMUP_EVENTS);
-  const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
-  const daemon = await withCpu([origin.pid, dest.pid], () => daemonRate(origin, dest.client, filled.last));
-  if (profiler && process.env.BENCH_PROFILE) await profiler.stop(process.env.BENCH_PROFILE);
-  process.stderr.write(
-    `  ${fmt(daemon.perSecond)} ev/s, peak RSS ${fmt(daemon.peakRssMb)} MiB, ${cpuText(daemon.cpu)}\n`,
+  const profileFile = process.env.BENCH_PROFILE ?? process.env.BENCH_HEAP_PROFILE;
+  const rounds: Round[] = [];
+  for (let round = 0; round < REPEAT; round++) {
+    process.stderr.write(`round ${round + 1} of ${REPEAT}: (b2) read ceiling, link reader...\n`);
+    const b2 = BENCH_ONLY_DAEMON
+      ? await skip()
+      : await withCpu([origin.pid], () => readCeilingWire(readerClient, last));
+    process.stderr.write(`  ${fmt(b2.perSecond)} ev/s, ${cpuText(b2.cpu)}\n  (c2) write ceiling, link appender...\n`);
+    const c2 = BENCH_ONLY_DAEMON
+      ? await skip()
+      : await withCpu([writeWire.pid], writeCeilingWire(writeWire.client, `r${round}-`));
+    process.stderr.write(`  ${fmt(c2.perSecond)} ev/s, ${cpuText(c2.cpu)}\n  (a) daemon link...\n`);
+    const destination = destinations[round]!;
+    const profiler =
+      profileFile && round === 0 ? await startProfile(process.env.BENCH_PROFILE ? 'cpu' : 'heap') : undefined;
+    const a = await withCpu([origin.pid, destination.pid], () => daemonRate(origin, destination.client, filled.last));
+    if (profiler && profileFile) await profiler.stop(profileFile);
+    process.stderr.write(`  ${fmt(a.perSecond)} ev/s, peak RSS ${fmt(a.peakRssMb)} MiB, ${cpuText(a.cpu)}\n`);
+    rounds.push({ b2, c2, a });
+  }
+  const readWire = medianPhase(rounds.map((r) => r.b2));
+  const writeWireRate = medianPhase(rounds.map((r) => r.c2));
+  const daemon = {
+    ...medianPhase(rounds.map((r) => r.a)),
+    peakRssMb: Math.max(...rounds.map((r) => r.a.peakRssMb)),
+    rssBeforeMb: rounds[0]!.a.rssBeforeMb,
+    options: rounds[0]!.a.options,
+    readerThread: rounds[0]!.a.readerThread,
+  };
+  const perRound = rounds.map((r) => ({
+    daemonToCpuBound: (r.a.perSecond * (r.b2.cpu.total + r.c2.cpu.total)) / (cpus().length * 1_000_000),
+    linkProcessCpuToReaderPlusAppender: r.a.cpu.linkProcess / (r.b2.cpu.linkProcess + r.c2.cpu.linkProcess),
+  }));
+  process.stderr.write('(a-worker) daemon link, origin read on a worker thread...\n');
+  if (warm) await warmUpLink(origin, scratch.client, WARMUP_EVENTS, WORKER_READER);
+  const daemonWorker = await withCpu([origin.pid, workerDest.pid], () =>
+    daemonRate(origin, workerDest.client, filled.last, WORKER_READER),
   );
+  process.stderr.write(`  ${fmt(daemonWorker.perSecond)} ev/s, ${cpuText(daemonWorker.cpu)}\n`);
   process.stderr.write('(a-tls) daemon link over TLS: prefilling the secure origin...\n');
   const tlsFilled = await prefill(tlsOrigin.client);
   const daemonTls = await withCpu([tlsOrigin.pid, tlsDest.pid], () =>
@@ -497,6 +601,7 @@ async function main(): Promise<void> {
     },
     eventsPerSecond: {
       daemon: daemon.perSecond,
+      daemonWorkerReader: daemonWorker.perSecond,
       daemonTls: daemonTls.perSecond,
       readCeilingOfficialClient: readOfficial.perSecond,
       readCeilingLinkReader: readWire.perSecond,
@@ -507,6 +612,7 @@ async function main(): Promise<void> {
     },
     cpuMicrosPerEvent: {
       daemon: daemon.cpu,
+      daemonWorkerReader: daemonWorker.cpu,
       daemonTls: daemonTls.cpu,
       readCeilingOfficialClient: readOfficial.cpu,
       readCeilingLinkReader: readWire.cpu,
@@ -519,14 +625,23 @@ async function main(): Promise<void> {
       daemonToCeilingTarget: 0.7,
       cpuBoundEventsPerSecond: cpuBound,
       cpuBoundToLinkClientCeiling: cpuBound / linkCeiling,
-      daemonToCpuBound: daemon.perSecond / cpuBound,
+      // Within each round, then the median over the rounds (perRound holds each).
+      daemonToCpuBound: median(perRound.map((r) => r.daemonToCpuBound)),
       daemonToCpuBoundTarget: 0.8,
-      linkProcessCpuToReaderPlusAppender:
-        daemon.cpu.linkProcess / (readWire.cpu.linkProcess + writeWireRate.cpu.linkProcess),
+      linkProcessCpuToReaderPlusAppender: median(perRound.map((r) => r.linkProcessCpuToReaderPlusAppender)),
       linkProcessCpuToReaderPlusAppenderTarget: 1.3,
+      workerReaderLinkProcessCpuToReaderPlusAppender:
+        daemonWorker.cpu.linkProcess / (readWire.cpu.linkProcess + writeWireRate.cpu.linkProcess),
+      workerReaderDaemonToCpuBound: daemonWorker.perSecond / cpuBound,
       daemonToLinkerStyle: daemon.perSecond / linker.perSecond,
       daemonToLinkerStyleTarget: 10,
     },
+    rounds: rounds.map((r, i) => ({
+      readCeilingLinkReader: { perSecond: r.b2.perSecond, cpu: r.b2.cpu },
+      writeCeilingLinkAppender: { perSecond: r.c2.perSecond, cpu: r.c2.cpu },
+      daemon: { perSecond: r.a.perSecond, cpu: r.a.cpu },
+      ...perRound[i],
+    })),
     tlsCost,
     peakRssMb: daemon.peakRssMb,
     rssBeforeDaemonMb: daemon.rssBeforeMb,
@@ -537,7 +652,16 @@ async function main(): Promise<void> {
 
   const ok = (met: boolean) => (met ? 'OK' : 'BELOW');
   const rows: [string, string][] = [
-    ['(a) daemon link (LinkerService)', `${fmt(daemon.perSecond)} ev/s   CPU ${cpuText(daemon.cpu)}`],
+    [
+      `(a) daemon link (LinkerService, reads on its ${daemon.readerThread} thread), median`,
+      `${fmt(daemon.perSecond)} ev/s   CPU ${cpuText(daemon.cpu)}`,
+    ],
+    [
+      '(a-worker) the same, origin read on a worker thread',
+      `${fmt(daemonWorker.perSecond)} ev/s   CPU ${cpuText(daemonWorker.cpu)}; ` +
+        `${fmt(results.ratios.workerReaderDaemonToCpuBound, 2)} of the CPU bound, link process ` +
+        `${fmt(results.ratios.workerReaderLinkProcessCpuToReaderPlusAppender, 2)} x (b2 + c2)`,
+    ],
     [
       '(a-tls) daemon link over TLS (secure, admin)',
       `${fmt(daemonTls.perSecond)} ev/s   CPU ${cpuText(daemonTls.cpu)}`,
@@ -549,12 +673,15 @@ async function main(): Promise<void> {
         `${tlsCost.cpuMicrosPerEventAdded >= 0 ? '+' : ''}${fmt(tlsCost.cpuMicrosPerEventAdded, 1)} µs CPU/event (${fmt(tlsCost.cpuRatio, 2)}x)`,
     ],
     ['(b1) read ceiling, official client', `${fmt(readOfficial.perSecond)} ev/s   CPU ${cpuText(readOfficial.cpu)}`],
-    ['(b2) read ceiling, link reader', `${fmt(readWire.perSecond)} ev/s   CPU ${cpuText(readWire.cpu)}`],
+    ['(b2) read ceiling, link reader, median', `${fmt(readWire.perSecond)} ev/s   CPU ${cpuText(readWire.cpu)}`],
     [
       '(c1) write ceiling, official client',
       `${fmt(writeOfficialRate.perSecond)} ev/s   CPU ${cpuText(writeOfficialRate.cpu)}`,
     ],
-    ['(c2) write ceiling, link appender', `${fmt(writeWireRate.perSecond)} ev/s   CPU ${cpuText(writeWireRate.cpu)}`],
+    [
+      '(c2) write ceiling, link appender, median',
+      `${fmt(writeWireRate.perSecond)} ev/s   CPU ${cpuText(writeWireRate.cpu)}`,
+    ],
     [`(d) Linker-style (read+append/event, ${LINKER_SUBSET})`, `${fmt(linker.perSecond)} ev/s`],
     [
       'daemon / min(b1, c1), official client  (target >= 0.70)',
@@ -570,12 +697,14 @@ async function main(): Promise<void> {
     ],
     [
       'daemon / CPU bound                     (target >= 0.80)',
-      `${fmt(results.ratios.daemonToCpuBound, 2)} ${ok(results.ratios.daemonToCpuBound >= 0.8)}`,
+      `${fmt(results.ratios.daemonToCpuBound, 2)} ${ok(results.ratios.daemonToCpuBound >= 0.8)} ` +
+        `(median of ${REPEAT} rounds: ${perRound.map((r) => fmt(r.daemonToCpuBound, 2)).join(', ')})`,
     ],
     [
       'link process CPU / (b2 + c2 link process) (target <= 1.30)',
       `${fmt(results.ratios.linkProcessCpuToReaderPlusAppender, 2)} ${ok(results.ratios.linkProcessCpuToReaderPlusAppender <= 1.3)} ` +
-        `(${fmt(daemon.cpu.linkProcess, 1)} / (${fmt(readWire.cpu.linkProcess, 1)} + ${fmt(writeWireRate.cpu.linkProcess, 1)}) µs/event)`,
+        `(median of ${REPEAT} rounds: ${perRound.map((r) => fmt(r.linkProcessCpuToReaderPlusAppender, 2)).join(', ')}; ` +
+        `medians ${fmt(daemon.cpu.linkProcess, 1)} / (${fmt(readWire.cpu.linkProcess, 1)} + ${fmt(writeWireRate.cpu.linkProcess, 1)}) µs/event)`,
     ],
     ...live.map((r): [string, string] => {
       const target = r.rate <= 1_000 ? 25 : r.rate <= 5_000 ? 50 : Infinity;

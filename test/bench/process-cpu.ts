@@ -30,14 +30,38 @@ export function ownCpuMicros(): number {
   return usage.user + usage.system;
 }
 
-/** CPU used by this process and by each of `pids` between `start()` and `stop()`, in microseconds. */
-export function cpuMeter(pids: readonly number[]): { stop(): { own: number; others: number[] } } {
+/**
+ * The whole machine's busy and idle time so far (every CPU, from /proc/stat), in microseconds: busy counts
+ * what no process's own figure shows, such as the kernel's softirq work for loopback networking.
+ */
+export function machineCpuMicros(): { busy: number; idle: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  const toMicros = (ticks: number) => (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  return {
+    busy: toMicros(user! + nice! + system! + irq! + softirq! + steal!),
+    idle: toMicros(idle! + iowait!),
+  };
+}
+
+/**
+ * CPU used by this process and by each of `pids` between `start()` and `stop()`, in microseconds, and the
+ * machine's busy share over the same time (0..1 of all its cores).
+ */
+export function cpuMeter(pids: readonly number[]): { stop(): { own: number; others: number[]; machineBusy: number } } {
   const own0 = ownCpuMicros();
   const others0 = pids.map(processCpuMicros);
+  const machine0 = machineCpuMicros();
   return {
-    stop: () => ({
-      own: ownCpuMicros() - own0,
-      others: pids.map((pid, i) => processCpuMicros(pid) - others0[i]!),
-    }),
+    stop: () => {
+      const machine = machineCpuMicros();
+      const busy = machine.busy - machine0.busy;
+      const idle = machine.idle - machine0.idle;
+      return {
+        own: ownCpuMicros() - own0,
+        others: pids.map((pid, i) => processCpuMicros(pid) - others0[i]!),
+        machineBusy: busy + idle > 0 ? busy / (busy + idle) : 0,
+      };
+    },
   };
 }
