@@ -1,5 +1,6 @@
 // The link's subscription clients advertise a 1 MiB receive window (per stream and per connection) instead of
-// HTTP/2's 64 KiB, on plain and TLS connections, and keep it on the new connection after a replacement.
+// HTTP/2's 64 KiB, on plain and TLS connections, and keep it on the new connection after a replacement; the
+// emulator accepts what a real (Kestrel) server accepts.
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { test, type TestContext } from 'node:test';
@@ -8,6 +9,7 @@ import { SUBSCRIPTION_RECEIVE_WINDOW_BYTES, withReceiveWindow } from '../../src/
 import { streamsRpcOf } from '../../src/client/wire/streams-rpc.js';
 import { startNode, uniqueName } from '../helpers/nodes.js';
 import { openSecureServer } from '../helpers/secure-server.js';
+import { SERVER_CONNECTION_WINDOW_BYTES, SERVER_STREAM_WINDOW_BYTES } from '../../src/emulator/node/receive-windows.js';
 
 const DEFAULT_WINDOW = 65_535;
 
@@ -92,4 +94,31 @@ test('over TLS with credentials, the wider client verifies the server and authen
   await assert.rejects(async () => {
     for await (const e of anonymous.readAll({ maxCount: 1 })) void e;
   }, /access|denied|auth/i);
+});
+
+test("the emulator's receive windows are the real server's (Kestrel: 768 KiB per stream, 1 MiB per connection)", async (t) => {
+  const node = await startNode(0, 'destination');
+  t.after(() => node.stop());
+  if (!node.emulator) return t.skip('a real server: its windows are its own');
+  const sessions = watchSessions(t);
+  const client = node.client();
+  const stream = uniqueName('large');
+  // Four 200 KiB events: one append several times the old 64 KiB window.
+  const events = Array.from({ length: 4 }, (_, i) =>
+    jsonEvent({ type: 'Large', data: { i, pad: 'x'.repeat(200 * 1024) } }),
+  );
+  await client.appendToStream(stream, events);
+  assert.equal(sessions.length, 1);
+  const session = sessions[0]!;
+  assert.equal(session.remoteSettings.initialWindowSize, SERVER_STREAM_WINDOW_BYTES);
+  let read = 0;
+  for await (const e of client.readStream(stream)) if (e.event) read++;
+  assert.equal(read, 4);
+  // The connection window is not a setting: the server raises it with a WINDOW_UPDATE, seen as the room the
+  // client had to send in (more than HTTP/2's 65,535 bytes once the first append went through).
+  assert.ok(
+    (session.state.remoteWindowSize ?? 0) > 65_535,
+    `connection window ${session.state.remoteWindowSize} after the appends`,
+  );
+  assert.equal(SERVER_CONNECTION_WINDOW_BYTES, 1024 * 1024);
 });

@@ -7,6 +7,7 @@ import { loadServices } from '../protos.js';
 import { insecureCallSecurity, type CallSecurity } from '../security/call-security.js';
 import { batchAppendHandler } from '../services/batch-append.js';
 import { gossipHandler } from '../services/gossip.js';
+import { widenReceiveWindows } from './receive-windows.js';
 import { serverFeaturesHandler } from '../services/server-features.js';
 import type { ServiceContext } from '../services/service-context.js';
 import { appendHandler } from '../services/streams-append.js';
@@ -108,6 +109,11 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
         err ? reject(err) : resolve(port),
       );
     });
+    if (!widenReceiveWindows(server)) {
+      logger.warn(
+        'this grpc-js keeps its HTTP/2 servers elsewhere: receive windows stay at 64 KiB (slower for large events)',
+      );
+    }
   } catch (err) {
     server.forceShutdown();
     throw new LinkerError(
