@@ -1,11 +1,7 @@
-import { createRequire } from 'node:module';
 import type * as GrpcJs from '@grpc/grpc-js';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { LinkerError } from '../shared/errors.js';
-
-const require = createRequire(import.meta.url);
-// The client's own grpc-js: a channel is only usable with the grpc-js that made it.
-const grpc = createRequire(require.resolve('@eventstore/db-client'))('@grpc/grpc-js') as typeof GrpcJs;
+import { clientGrpc as grpc } from './client-grpc.js';
 
 /**
  * What a link's origin subscription lets the server send ahead of what the link has read: 1 MiB per stream

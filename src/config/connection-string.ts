@@ -67,15 +67,7 @@ export function showConnectionString(cs: string): string {
  * credentials (anonymous on a secure server) or does not parse.
  */
 export function connectionUser(cs: string): string | undefined {
-  const originalWarn = console.warn;
-  console.warn = () => undefined;
-  try {
-    return parseConnectionString(cs).defaultCredentials?.username;
-  } catch {
-    return undefined;
-  } finally {
-    console.warn = originalWarn;
-  }
+  return quietParse(cs)?.defaultCredentials?.username;
 }
 
 /**
@@ -83,10 +75,15 @@ export function connectionUser(cs: string): string | undefined {
  * it does not parse.
  */
 export function connectionHosts(cs: string): string[] | undefined {
+  return quietParse(cs)?.hosts.map((h) => h.address);
+}
+
+/** The client's parse of a connection string, without its warnings (they print the whole string, credentials included); undefined when it does not parse. */
+function quietParse(cs: string): ReturnType<typeof parseConnectionString> | undefined {
   const originalWarn = console.warn;
   console.warn = () => undefined;
   try {
-    return parseConnectionString(cs).hosts.map((h) => h.address);
+    return parseConnectionString(cs);
   } catch {
     return undefined;
   } finally {

@@ -1,18 +1,15 @@
-import { createRequire } from 'node:module';
 import type * as GrpcJs from '@grpc/grpc-js';
 import type { EventStoreDBClient } from '@eventstore/db-client';
+import { clientGrpc as grpc, clientRequire } from '../client/client-grpc.js';
 import { errorMessage } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
 
-const require = createRequire(import.meta.url);
-const clientRequire = createRequire(require.resolve('@eventstore/db-client'));
-// The client's own generated Gossip service and grpc-js: its channel objects only work with those.
+// The client's own generated Gossip service: its channel objects only work with it (and its grpc-js).
 const { GossipClient } = clientRequire('../generated/gossip_grpc_pb.js') as { GossipClient: unknown };
 const { Empty } = clientRequire('../generated/shared_pb.js') as { Empty: new () => unknown };
 const { MemberInfo } = clientRequire('../generated/gossip_pb.js') as {
   MemberInfo: { VNodeState: Record<string, number> };
 };
-const grpc = clientRequire('@grpc/grpc-js') as typeof GrpcJs;
 
 const GOSSIP_DEADLINE_MS = 5_000;
 const STATE_NAMES = new Map(Object.entries(MemberInfo.VNodeState).map(([name, value]) => [value, name]));

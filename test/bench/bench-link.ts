@@ -200,8 +200,8 @@ async function writeAll<B extends { events: unknown[] }>(
  * (c1) Write ceiling through the official client: `appendToStream` (BatchAppend), one append per stream.
  * The events are made first; only the returned `run` writes them (what the CPU figures measure).
  */
-function writeCeilingOfficial(client: EventStoreDBClient, warmUp?: string): () => Promise<Rate> {
-  const batches = (warmUp ? idealBatches(warmUp, WARMUP_SHARE) : idealBatches()).map((b) => ({
+function writeCeilingOfficial(client: EventStoreDBClient, streamPrefix = '', share = 1): () => Promise<Rate> {
+  const batches = idealBatches(streamPrefix, share).map((b) => ({
     stream: b.stream,
     events: b.events.map((e) => jsonEvent({ id: e.id, type: 'BenchEvent', data: e.body })),
   }));
@@ -491,7 +491,7 @@ async function main(): Promise<void> {
     ? await skip()
     : await withCpu([origin.pid], () => readCeilingOfficial(origin.client, last));
   process.stderr.write(`  ${fmt(readOfficial.perSecond)} ev/s\n(c1) write ceiling, official client...\n`);
-  if (warm && !BENCH_ONLY_DAEMON) await writeCeilingOfficial(scratch.client, 'warm-c1-')();
+  if (warm && !BENCH_ONLY_DAEMON) await writeCeilingOfficial(scratch.client, 'warm-c1-', WARMUP_SHARE)();
   const writeOfficialRate = BENCH_ONLY_DAEMON
     ? await skip()
     : await withCpu([writeOfficial.pid], writeCeilingOfficial(writeOfficial.client));

@@ -12,8 +12,8 @@ import {
   type EventStoreDBClient,
   type Position,
 } from '@eventstore/db-client';
-import { installRawBytes, rawBytesOf, rawEvent } from '../../src/client/raw-bytes.js';
-import type { OriginEventFields } from '../../src/link/read/origin-event.js';
+import { installRawBytes, rawEvent } from '../../src/client/raw-bytes.js';
+import { originEventOf, type OriginEventFields } from '../../src/link/read/origin-event.js';
 import { SubscriptionReader, type OriginReader } from '../../src/link/read/subscription-reader.js';
 import { WorkerSubscriptionReader } from '../../src/link/read/worker-subscription-reader.js';
 import { waitUntil } from '../helpers/conformance-server.js';
@@ -33,23 +33,11 @@ interface Seen {
   metadata: string;
 }
 
-/** A stock subscription's event, in the fields the link's readers deliver. */
+/** A stock subscription's event, in the fields the link's readers deliver (as the link converts stock events). */
 function seen(resolved: AllStreamResolvedEvent): Seen {
   const e = resolved.event!;
-  const raw = rawBytesOf(e);
   assert.equal(resolved.commitPosition, e.position.commit);
-  return seenFields({
-    streamId: e.streamId,
-    id: e.id,
-    type: e.type,
-    revision: e.revision,
-    commit: e.position.commit,
-    prepare: e.position.prepare,
-    createdMs: e.created.getTime(),
-    isJson: e.isJson,
-    data: raw.data,
-    metadata: raw.metadata,
-  });
+  return seenFields(originEventOf(e));
 }
 
 function seenFields(e: OriginEventFields): Seen {

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import type * as GrpcJs from '@grpc/grpc-js';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { LinkerError } from '../../shared/errors.js';
+import { clientGrpc as grpc } from '../client-grpc.js';
 
 /**
  * The Streams service with byte-for-byte (identity) serializers, run on the connection of an
@@ -14,9 +14,6 @@ import { LinkerError } from '../../shared/errors.js';
  * reconnection after not-leader or unavailable answers, credentials and deadlines. Those are internal
  * members of the pinned client; `streamsRpcOf` checks they exist.
  */
-const require = createRequire(import.meta.url);
-// The client's own grpc-js: its channel objects are only valid with the grpc-js that made them.
-const grpc = createRequire(require.resolve('@eventstore/db-client'))('@grpc/grpc-js') as typeof GrpcJs;
 
 const SERVICE = 'event_store.client.streams.Streams';
 const identity = (bytes: Buffer): Buffer => bytes;
