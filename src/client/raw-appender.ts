@@ -57,6 +57,8 @@ export class RawAppender {
   /** BatchAppend streams by grpc client (one per connection), managed by the client's GRPCStreamCreator. */
   private readonly streams = new WeakMap<object, Promise<ClientDuplexStream<Buffer, Buffer>>>();
   private readonly sessions = new WeakMap<object, BatchAppendSession>();
+  /** The BatchAppend streams this appender opened and that are still open, for `close()`. */
+  private readonly open = new Set<ClientDuplexStream<Buffer, Buffer>>();
   private sent = 0;
   private readonly onChannelReplaced: (reason: string) => void;
 
@@ -108,9 +110,23 @@ export class RawAppender {
     }
   }
 
+  /**
+   * Half-closes every BatchAppend stream this appender opened: appends already sent still get their answers,
+   * then the server ends the stream and the client forgets it. For the end of the appender's owner (a stopped
+   * link): the client is shared, and a stream left open would outlive its owner on the connection (one more
+   * HTTP/2 stream per restart, of the server's limited number) and keep the owner in memory, since grpc-js
+   * keeps the stack of whoever opened a call. An append after `close()` opens a new stream.
+   */
+  close(): void {
+    for (const call of this.open) if (!call.destroyed && !call.writableEnded) call.end();
+    this.open.clear();
+  }
+
   private openStream(grpc: RawStreamsGrpc): ClientDuplexStream<Buffer, Buffer> {
     // The stream lives as long as the connection; each append carries its own deadline inside the request.
     const call = grpc.batchAppend(...this.rpc.callArguments(this.callSettings(), { deadline: Infinity }));
+    this.open.add(call);
+    call.once('close', () => this.open.delete(call));
     this.sessions.set(
       call,
       new BatchAppendSession(call, LOCAL_TIMEOUT_GRACE_MS, (reason) => this.silent(grpc, reason)),

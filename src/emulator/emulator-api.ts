@@ -48,6 +48,11 @@ export interface Emulator {
   /** The CA file and a user-certificate issuer in secure mode; undefined when insecure. */
   readonly security: EmulatorSecurityInfo | undefined;
   readonly faults: EmulatorFaults;
+  /**
+   * Streaming calls open now (subscriptions, reads, BatchAppend streams): a client that forgets to close its
+   * streams shows here, as it would in the real server's open HTTP/2 streams.
+   */
+  readonly openCalls: number;
   /** Stops accepting calls, ends open calls, flushes the log (when persistent) and closes. Idempotent. */
   stop(): Promise<void>;
 }

@@ -55,6 +55,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     connectionString: connectionStringFor([bindAddress(host, node.port)], material),
     security: security.info,
     faults: node.faults,
+    get openCalls() {
+      return node.openCalls;
+    },
     stop,
   };
 }

@@ -102,6 +102,8 @@ export class LinkerService {
   private readonly eventRouter: EventRouter;
   private readonly tuner: BatchTuner;
   private readonly checkpoints: CheckpointStore;
+  /** Every append of this link goes through it; closed when the link ends (see `RawAppender.close`). */
+  private readonly appender: RawAppender;
   private readonly checkpointLoop: CheckpointLoop;
   private readonly errors: LinkErrorLog;
   private readonly offsets = new StreamOffsets();
@@ -169,14 +171,14 @@ export class LinkerService {
     this.tuner = new BatchTuner(this.options.batch);
     const writeOptions = this.destination.credentials ? { credentials: this.destination.credentials } : {};
     // Every append of this link (events, conflict records, checkpoints) goes through one appender.
-    const appender = new RawAppender(this.destination.client, {
+    const appender = (this.appender = new RawAppender(this.destination.client, {
       ...writeOptions,
       onChannelReplaced: (reason) =>
         this.log.warn(
           { node: this.destination.name, reason },
           `destination ${this.destination.name} did not answer: replacing its connection (${reason})`,
         ),
-    });
+    }));
     this.checkpoints = new CheckpointStore(
       this.destination.client,
       this.options.name,
@@ -325,6 +327,7 @@ export class LinkerService {
     await Promise.allSettled(this.background);
     if (this.lifecycle.is('failed')) return;
     await this.checkpointLoop.final();
+    this.appender.close();
     this.lifecycle.transition('stopped');
     this.settleWaiters(new LinkerError('ESDBL_LINK_STOPPED', `link ${this.options.name} stopped`));
     this.resolveDone();
@@ -720,7 +723,10 @@ export class LinkerService {
     void this.checkpointLoop
       .final()
       .catch(() => {})
-      .finally(() => this.rejectDone(failure));
+      .finally(() => {
+        this.appender.close();
+        this.rejectDone(failure);
+      });
   }
 
   private async raceTimeout(promise: Promise<void>, ms: number): Promise<boolean> {

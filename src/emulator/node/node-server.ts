@@ -49,6 +49,8 @@ export interface NodeServer {
   readonly host: string;
   readonly port: number;
   readonly faults: FaultState;
+  /** Streaming calls open now (subscriptions, reads, BatchAppend streams). */
+  readonly openCalls: number;
   /**
    * Ends every open call with UNAVAILABLE and closes the server. `graceful` waits up to a second for calls to
    * finish; otherwise the connections drop at once (a node dying). Idempotent.
@@ -150,5 +152,13 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     return closing;
   };
 
-  return { host, port: boundPort, faults, close };
+  return {
+    host,
+    port: boundPort,
+    faults,
+    close,
+    get openCalls() {
+      return calls.size;
+    },
+  };
 }
