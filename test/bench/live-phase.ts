@@ -11,6 +11,7 @@ import { LinkerService } from '../../src/link/linker-service.js';
 import { noopLinkMetrics } from '../../src/link/link-metrics.js';
 import type { Logger } from 'pino';
 import { linkOptions } from './bench-link-options.js';
+import { settleHeap } from './settle-heap.js';
 
 const PROBE = fileURLToPath(new URL('./live-probe.js', import.meta.url));
 
@@ -68,6 +69,9 @@ export async function liveLatencies(
     logger: options.logger.child({ link: 'bench-live' }),
     metrics: noopLinkMetrics,
   });
+  // The bench process's garbage from the phases before is not the link's: collect it before the link starts
+  // (what the link itself leaves during its catch-up stays, as it would in a daemon).
+  settleHeap();
   await link.start();
   try {
     if (options.catchUpTo) await link.waitForPosition(options.catchUpTo);
