@@ -515,6 +515,15 @@ async function main(): Promise<void> {
     cpu: { linkProcess: 0, emulators: [], total: 0, machineBusy: 0, measuredBusy: 0 },
   });
   const warm = WARMUP_EVENTS > 0;
+  if (warm) {
+    // Every server a measured phase writes to takes a warm-up's worth of appends first (streams of their own):
+    // a production destination is a long-running server, while a fresh emulator process runs its append path
+    // in V8's interpreter for its first appends (the link's first acknowledgements took about 200 ms on a
+    // cold destination). The origin is warm already from the prefill.
+    process.stderr.write('warming the servers the phases write to...\n');
+    const written = [writeOfficial, writeWire, ...destinations, workerDest];
+    for (const node of written) await writeCeilingWire(node.connectionString, 'warm-server-', WARMUP_SHARE)();
+  }
   process.stderr.write('(b1) read ceiling, official client...\n');
   if (warm && !BENCH_ONLY_DAEMON) await readCeilingOfficial(origin.client, last, WARMUP_EVENTS);
   const readOfficial = BENCH_ONLY_DAEMON
@@ -584,6 +593,7 @@ async function main(): Promise<void> {
   process.stderr.write(`  ${fmt(daemonWorker.perSecond)} ev/s, ${cpuText(daemonWorker.cpu)}\n`);
   process.stderr.write('(a-tls) daemon link over TLS: prefilling the secure origin...\n');
   const tlsFilled = await prefill(tlsOrigin.client);
+  if (warm) await writeCeilingWire(tlsDest.connectionString, 'warm-server-', WARMUP_SHARE)();
   const daemonTls = await withCpu([tlsOrigin.pid, tlsDest.pid], () =>
     daemonRate(tlsOrigin, tlsDest.connectionString, tlsFilled.last),
   );

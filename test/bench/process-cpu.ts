@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { settleHeap } from './settle-heap.js';
 
 /**
  * CPU time of processes, for benchmarks that split one workload over several processes: the bench process
@@ -47,11 +46,9 @@ export function machineCpuMicros(): { busy: number; idle: number } {
 
 /**
  * CPU used by this process and by each of `pids` between `start()` and `stop()`, in microseconds, and the
- * machine's busy share over the same time (0..1 of all its cores). Starts from a collected heap (`settleHeap`), so
- * the garbage of what ran before is not counted in this phase.
+ * machine's busy share over the same time (0..1 of all its cores).
  */
 export function cpuMeter(pids: readonly number[]): { stop(): { own: number; others: number[]; machineBusy: number } } {
-  settleHeap();
   const own0 = ownCpuMicros();
   const others0 = pids.map(processCpuMicros);
   const machine0 = machineCpuMicros();

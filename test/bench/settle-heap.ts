@@ -2,10 +2,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * A full garbage collection of this process, for a benchmark to run just before it starts a measured phase.
- * The bench process holds the events of the phases before (hundreds of MB); without this, a major collection
- * of their garbage falls into whichever phase happens to trigger it, and is counted as that phase's CPU: on
- * a 100,000-event phase one such collection moves the link process's figure by a few µs per event.
+ * A full garbage collection of this process, for a benchmark to run before it starts something whose pauses
+ * it measures (the live phase's link): the garbage of the phases before is then not collected in the middle
+ * of the measurement. Not before the throughput phases: a forced collection also shrinks the heap's limits,
+ * and a link filling its buffer from there paid 2-3 µs per event more (side by side, six pairs) than one
+ * starting with the heap the process had grown, as a running daemon has.
  */
 export function settleHeap(): void {
   collect();
