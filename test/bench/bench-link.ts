@@ -203,7 +203,10 @@ async function writeAll<B extends { events: unknown[] }>(
  * process (about 25 MB a round), and the link measured after them paid for marking them in every collection
  * (its process CPU per event was about a third higher than in a process of its own).
  */
-async function withPhaseClient<T>(connectionString: string, run: (client: EventStoreDBClient) => Promise<T>): Promise<T> {
+async function withPhaseClient<T>(
+  connectionString: string,
+  run: (client: EventStoreDBClient) => Promise<T>,
+): Promise<T> {
   const client = EventStoreDBClient.connectionString(connectionString);
   try {
     return await run(client);
@@ -561,7 +564,9 @@ async function main(): Promise<void> {
     const destination = destinations[round]!;
     const profiler =
       profileFile && round === 0 ? await startProfile(process.env.BENCH_PROFILE ? 'cpu' : 'heap') : undefined;
-    const a = await withCpu([origin.pid, destination.pid], () => daemonRate(origin, destination.connectionString, filled.last));
+    const a = await withCpu([origin.pid, destination.pid], () =>
+      daemonRate(origin, destination.connectionString, filled.last),
+    );
     if (profiler && profileFile) await profiler.stop(profileFile);
     process.stderr.write(
       `  ${fmt(a.perSecond)} ev/s, peak RSS ${fmt(a.peakRssMb)} MiB, ${cpuText(a.cpu)}\n  (c2) write ceiling, link appender...\n`,
