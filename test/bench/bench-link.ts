@@ -42,6 +42,7 @@ import { LinkerService } from '../../src/link/linker-service.js';
 import { placeReader } from '../../src/link/read/reader-placement.js';
 import { noopLinkMetrics } from '../../src/link/link-metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { annotateMetadata } from '../../src/link/filter/annotations.js';
 import { LINK_OVERRIDES, linkOptions } from './bench-link-options.js';
 import { formatLive, LIVE_WARMUP_SECONDS } from './bench-live.js';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js';
@@ -166,17 +167,38 @@ async function prefill(
   return { seconds: (performance.now() - started) / 1000, last };
 }
 
+/**
+ * The link's options as the bench runs it: the write ceilings write what this link writes. With `annotate`
+ * (the default) that is each event's data plus the metadata the link's annotations give it (about 110 bytes:
+ * `$origin`, `$applies`, `$eventStreamId`, `$eventNumber`); until 2026-12-07 the ceilings wrote the events
+ * bare, and the destination's work for those bytes counted as the link's overhead.
+ */
+const BENCH_LINK = linkOptions('bench', LINK_OVERRIDES);
+const NO_METADATA = new Uint8Array(0);
+
+/** The metadata the link writes for event `k` of origin stream `s` (empty when it does not annotate). */
+function linkMetadata(s: number, k: number): Uint8Array {
+  if (!BENCH_LINK.annotate) return NO_METADATA;
+  return annotateMetadata(NO_METADATA, {
+    originNode: BENCH_LINK.origin,
+    streamId: streamName(s),
+    revision: BigInt(k),
+    createdMs: Date.now(),
+  });
+}
+
 /** Each stream's events as ONE batch: the ideal shape for a write ceiling. */
 function idealBatches(
   streamPrefix = '',
   share = 1,
-): { stream: string; events: { id: string; body: Record<string, unknown> }[] }[] {
+): { stream: string; events: { id: string; body: Record<string, unknown>; metadata: Uint8Array }[] }[] {
   const perStream = Math.ceil(EVENTS / STREAMS);
   return Array.from({ length: Math.max(1, Math.round(STREAMS * share)) }, (_, s) => ({
     stream: streamPrefix + streamName(s),
     events: Array.from({ length: Math.max(0, Math.min(perStream, EVENTS - s * perStream)) }, (_, k) => ({
       id: randomUUID(),
       body: body(s, k),
+      metadata: linkMetadata(s, k),
     })),
   })).filter((b) => b.events.length > 0);
 }
@@ -222,7 +244,14 @@ async function withPhaseClient<T>(
 function writeCeilingOfficial(connectionString: string, streamPrefix = '', share = 1): () => Promise<Rate> {
   const batches = idealBatches(streamPrefix, share).map((b) => ({
     stream: b.stream,
-    events: b.events.map((e) => jsonEvent({ id: e.id, type: 'BenchEvent', data: e.body })),
+    events: b.events.map((e) =>
+      jsonEvent({
+        id: e.id,
+        type: 'BenchEvent',
+        data: e.body,
+        ...(e.metadata.length > 0 ? { metadata: JSON.parse(Buffer.from(e.metadata).toString('utf8')) as object } : {}),
+      }),
+    ),
   }));
   return () =>
     withPhaseClient(connectionString, (client) =>
@@ -239,6 +268,7 @@ function writeCeilingWire(connectionString: string, streamPrefix = '', share = 1
       type: 'BenchEvent',
       contentType: 'application/json',
       data: Buffer.from(JSON.stringify(e.body)),
+      metadata: e.metadata,
     })),
   }));
   return () =>
