@@ -171,14 +171,15 @@ export class LinkerService {
     this.tuner = new BatchTuner(this.options.batch);
     const writeOptions = this.destination.credentials ? { credentials: this.destination.credentials } : {};
     // Every append of this link (events, conflict records, checkpoints) goes through one appender.
-    const appender = (this.appender = new RawAppender(this.destination.client, {
+    this.appender = new RawAppender(this.destination.client, {
       ...writeOptions,
       onChannelReplaced: (reason) =>
         this.log.warn(
           { node: this.destination.name, reason },
           `destination ${this.destination.name} did not answer: replacing its connection (${reason})`,
         ),
-    }));
+    });
+    const appender = this.appender;
     this.checkpoints = new CheckpointStore(
       this.destination.client,
       this.options.name,
