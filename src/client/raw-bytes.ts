@@ -168,14 +168,6 @@ export function installRawBytes(): void {
   installed = true;
 }
 
-/** Attaches raw bytes to an event rebuilt elsewhere (for example from a worker thread's message). */
-export function attachRawBytes<T extends object>(event: T, raw: RawBytes): T {
-  // A plain store (an enumerable symbol: JSON and Object.keys skip it): `Object.defineProperty` is a slow
-  // runtime call, and the link does this for every event it reads.
-  (event as Record<symbol, RawBytes>)[RAW] = raw;
-  return event;
-}
-
 /** The exact data and metadata bytes of an event read through a client after `installRawBytes()`. */
 export function rawBytesOf(event: RecordedEvent | EventType): RawBytes {
   const raw = (event as unknown as Record<symbol, RawBytes | undefined>)[RAW];

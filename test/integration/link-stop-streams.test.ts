@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isLinkerError } from '../../src/shared/errors.js';
 import { appendRaw, assertSame, jsonData, linkOptions, settle, startLink, twoNodes } from './link-fixture.js';
 
 async function until(check: () => boolean, what: () => string): Promise<void> {
@@ -32,4 +33,23 @@ test('a stopped link leaves no stream open on its destination: links started and
     );
   }
   await assertSame(origin, destination);
+});
+
+test('a link that fails closes its stream too: a conflict under the halt policy', async (t) => {
+  const [a, b] = await twoNodes(t);
+  if (!b.emulator) return t.skip('counts open calls on the emulator');
+  const stream = `halt-${randomUUID().slice(0, 8)}`;
+  await appendRaw(a.client(), stream, [{ data: jsonData({ from: 'origin' }) }]);
+  // The destination already holds another event at the same revision: the link's append conflicts.
+  await appendRaw(b.client(), stream, [{ data: jsonData({ from: 'destination' }) }]);
+  // The test's own client keeps its BatchAppend stream to the destination open: only the link's must close.
+  const before = b.emulator.openCalls;
+  const link = startLink(t, a, b, linkOptions('dc1', 'dc2', { conflicts: 'halt' }));
+  await link.start();
+  await assert.rejects(link.done, (err: unknown) => isLinkerError(err, 'ESDBL_LINK_CONFLICT_HALT'));
+  assert.equal(link.status().conflicts, 1, 'the link appended (and conflicted) on its own stream');
+  await until(
+    () => b.emulator!.openCalls === before,
+    () => `after the link failed, ${b.emulator!.openCalls - before} of its call(s) still open on the destination`,
+  );
 });
